@@ -1,0 +1,108 @@
+"""Operator settings, read from the environment once at start-up.
+
+Nothing here belongs to a visitor: a visitor's own key travels with their request, never here.
+Gradio's own variables (``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``…) are left to Gradio, which
+reads them itself when the app launches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from .catalog import MODELS_BY_ID, Billing
+
+DEFAULT_BASE_URL = "https://www.qingbo.dev"
+
+
+class SettingsError(ValueError):
+    """A setting the operator gave cannot be used; the message names it."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in ("1", "true", "yes", "on")
+
+
+def parse_operator_prices(text: str, origin: str) -> dict[str, float]:
+    """Read ``{"model-id": price}``; per-call tiers in USD per call, older-page models in USD per second."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{origin} is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{origin} must be a JSON object of model id to price")
+    prices: dict[str, float] = {}
+    for model_id, value in raw.items():
+        spec = MODELS_BY_ID.get(model_id)
+        if spec is None:
+            raise SettingsError(f"{origin}: unknown model {model_id!r}")
+        if spec.billing is Billing.PER_SECOND:
+            raise SettingsError(f"{origin}: {model_id} has a published price; it cannot be overridden")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise SettingsError(f"{origin}: the price of {model_id} must be a non-negative number")
+        prices[model_id] = float(value)
+    return prices
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: The server's own key; when empty, visitors type their own or the app runs on the simulator.
+    api_key: str = field(default="", repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    #: Force the embedded simulator even when a key is set.
+    demo: bool = False
+    operator_prices: Mapping[str, float] = field(default_factory=dict)
+    #: How long the page waits for a task before it says so and keeps the task id.
+    poll_deadline: float = 20 * 60.0
+    request_timeout: float = 30.0
+    #: Simulated timings in demo mode: realistic enough to watch, short enough to wait for.
+    sim_queue_seconds: float = 2.0
+    sim_processing_seconds: float = 12.0
+    data_dir: Path = Path(".playground-data")
+
+    @property
+    def demo_mode(self) -> bool:
+        return self.demo or not self.api_key
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        prices: dict[str, float] = {}
+        price_file = env.get("WAVE_PRICES_FILE", "").strip()
+        if price_file:
+            try:
+                prices.update(parse_operator_prices(Path(price_file).read_text(), f"WAVE_PRICES_FILE ({price_file})"))
+            except OSError as exc:
+                raise SettingsError(f"WAVE_PRICES_FILE cannot be read: {exc}") from None
+        if env.get("WAVE_PRICES", "").strip():
+            prices.update(parse_operator_prices(env["WAVE_PRICES"], "WAVE_PRICES"))
+        base_url = (env.get("WAVE_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/")
+        if base_url.endswith("/v1"):
+            base_url = base_url[: -len("/v1")]  # the client adds /v1/...; forgive the common slip
+        return cls(
+            api_key=env.get("WAVE_API_KEY", "").strip(),
+            base_url=base_url,
+            demo=_flag(env, "WAVE_DEMO"),
+            operator_prices=prices,
+            poll_deadline=_float(env, "WAVE_POLL_DEADLINE_SECONDS", 20 * 60.0),
+            request_timeout=_float(env, "WAVE_REQUEST_TIMEOUT_SECONDS", 30.0),
+            sim_queue_seconds=_float(env, "SIM_QUEUE_SECONDS", 2.0),
+            sim_processing_seconds=_float(env, "SIM_PROCESSING_SECONDS", 12.0),
+            data_dir=Path(env.get("PLAYGROUND_DATA_DIR", "").strip() or ".playground-data"),
+        )

@@ -1,0 +1,342 @@
+"""The simulated Wave service: tasks, their lifecycle, balances, faults and the request log.
+
+It runs on the event loop of the simulator's own server (see :mod:`.server`), validates
+submissions with the same catalog the form uses, and renders real MP4 files for finished tasks.
+Tests steer it through :attr:`Simulator.config` and :attr:`Simulator.faults`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from .. import catalog, pricing
+from .sources import ReferenceUnavailable, fetch_reference
+
+log = logging.getLogger(__name__)
+Route = Literal["submit", "get", "cancel", "sync", "media", "upload"]
+
+
+def key_fingerprint(api_key: str) -> str:
+    """Who sent a request, without keeping the key itself."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
+
+
+@dataclass
+class SimulatorConfig:
+    queue_seconds: float = 1.0
+    processing_seconds: float = 3.0
+    #: How many progress updates processing shows (progress rises in this many steps).
+    progress_steps: int = 10
+    time_unit: Literal["ms", "s"] = "ms"  # newer pages use ms, an older one seconds
+    url_form: Literal["array", "string"] = "array"  # newer page: array; older page: plain string
+    link_lifetime: float = 24 * 3600.0
+    #: Keys the service knows; ``None`` accepts any non-empty key (demo mode).
+    valid_keys: set[str] | None = None
+    #: Balance in USD per key fingerprint; a key not listed has unlimited balance.
+    balances: dict[str, float] = field(default_factory=dict)
+    #: Per-call tiers and older models publish no price; the simulator charges this per video.
+    unpublished_price: float = 0.0
+    sync_default_timeout: float = 30.0
+
+
+@dataclass
+class Fault:
+    """One scripted misbehaviour, used ``times`` times on requests to ``route``."""
+
+    route: Route
+    status: int = 500
+    times: int = 1
+    retry_after: float | None = None
+    delay: float = 0.0
+    #: Answer with a body that is not JSON.
+    malformed: bool = False
+    message: str = "simulated fault"
+
+
+class Faults:
+    """Thread-safe queue of faults; tests add them from their own thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._task_failures: list[tuple[str, str]] = []
+
+    def add(self, route: Route, status: int = 500, *, times: int = 1, **kwargs: Any) -> None:
+        with self._lock:
+            self._faults.append(Fault(route, status, times, **kwargs))
+
+    def fail_next_task(self, message: str = "Video generation failed", code: str = "task_failed") -> None:
+        """The next submitted task fails while processing, with this error."""
+        with self._lock:
+            self._task_failures.append((message, code))
+
+    def take(self, route: Route) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.route == route:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def take_task_failure(self) -> tuple[str, str] | None:
+        with self._lock:
+            return self._task_failures.pop(0) if self._task_failures else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self._task_failures.clear()
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    key: str  # fingerprint, never the key
+    body: dict[str, Any] | None
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class SimTask:
+    id: str
+    owner: str
+    body: dict[str, Any]
+    resolved: catalog.Resolved
+    cost: float
+    created_at: float = field(default_factory=time.time)
+    status: str = "queued"
+    progress: int = 0
+    started_at: float | None = None
+    completed_at: float | None = None
+    #: When the service finished the task: the benchmark measures from here to the page.
+    completed_monotonic: float | None = None
+    error: dict[str, str] | None = None
+    files: list[Path] = field(default_factory=list)
+    expires_at: float | None = None
+    refund: float | None = None
+    runner: asyncio.Task[None] | None = field(default=None, repr=False)
+    done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+
+class ServiceError(Exception):
+    """An error answer of the service: ``{"error": {"message", "code"}}`` with an HTTP status."""
+
+    def __init__(self, status: int, message: str, code: str) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+
+class Simulator:
+    def __init__(self, media_dir: Path, config: SimulatorConfig | None = None, *, public_url: str = "") -> None:
+        self.config = config or SimulatorConfig()
+        self.faults = Faults()
+        self.media_dir = media_dir
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        #: Where clients reach the simulator; set by the server once its port is known.
+        self.public_url = public_url
+        self.tasks: dict[str, SimTask] = {}
+        self.requests: list[LoggedRequest] = []
+        self.spent: dict[str, float] = {}
+        self._log_lock = threading.Lock()
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def record(self, method: str, path: str, key: str, body: dict[str, Any] | None) -> None:
+        with self._log_lock:
+            self.requests.append(LoggedRequest(method, path, key, body))
+
+    def submissions(self) -> list[LoggedRequest]:
+        with self._log_lock:
+            return [r for r in self.requests if r.method == "POST" and r.path in ("/v1/tasks", "/v1/tasks/sync")]
+
+    def authenticate(self, authorization: str | None) -> str:
+        scheme, _, key = (authorization or "").partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise ServiceError(401, "Missing API key: send Authorization: Bearer <key>", "unauthorized")
+        if self.config.valid_keys is not None and key not in self.config.valid_keys:
+            raise ServiceError(401, "Invalid API key", "invalid_api_key")
+        return key_fingerprint(key)
+
+    def _stamp(self, seconds: float | None) -> int | None:
+        if seconds is None:
+            return None
+        return int(seconds * 1000) if self.config.time_unit == "ms" else int(seconds)
+
+    # -- the API -----------------------------------------------------------------------------
+
+    def submit(self, owner: str, body: Any) -> SimTask:
+        if not isinstance(body, dict):
+            raise ServiceError(400, "The request body must be a JSON object", "invalid_request")
+        form = catalog.FormValues.from_body(body)
+        problems = catalog.check(form)
+        if problems:
+            raise ServiceError(400, "; ".join(str(p) for p in problems), "invalid_parameters")
+        resolved = catalog.resolve(form)
+        cost = self._price(resolved)
+        balance = self.config.balances.get(owner)
+        if balance is not None and self.spent.get(owner, 0.0) + cost > balance + 1e-9:
+            raise ServiceError(402, f"Insufficient balance: this task costs ${cost:.2f}", "insufficient_balance")
+        self.spent[owner] = self.spent.get(owner, 0.0) + cost
+        task = SimTask(id=f"task-wave{int(time.time())}{secrets.token_hex(6)}", owner=owner, body=body,
+                       resolved=resolved, cost=cost)
+        self.tasks[task.id] = task
+        task.runner = asyncio.get_running_loop().create_task(self._run(task))
+        return task
+
+    def _price(self, resolved: catalog.Resolved) -> float:
+        est = pricing.estimate(resolved)
+        if est.total is not None:
+            return est.total
+        return self.config.unpublished_price * resolved.samples
+
+    def find(self, owner: str, task_id: str) -> SimTask:
+        task = self.tasks.get(task_id)
+        if task is None or task.owner != owner:
+            raise ServiceError(404, f"Task {task_id} not found", "task_not_found")
+        return task
+
+    def cancel(self, owner: str, task_id: str) -> SimTask:
+        task = self.find(owner, task_id)
+        if task.status != "queued":
+            raise ServiceError(400, f"Only queued tasks can be cancelled; this task is {task.status}", "invalid_state")
+        if task.runner:
+            task.runner.cancel()
+        task.status, task.completed_at = "cancelled", time.time()
+        task.refund = task.cost
+        self.spent[owner] = self.spent.get(owner, 0.0) - task.cost
+        task.done.set()
+        return task
+
+    async def wait_done(self, task: SimTask, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(asyncio.shield(task.done.wait()), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def _run(self, task: SimTask) -> None:
+        try:
+            await asyncio.sleep(self.config.queue_seconds)
+            task.status, task.started_at = "processing", time.time()
+            failure = self.faults.take_task_failure()
+            render = asyncio.create_task(self._render(task))
+            steps = max(1, self.config.progress_steps)
+            for step in range(1, steps):
+                await asyncio.sleep(self.config.processing_seconds / steps)
+                task.progress = int(100 * step / steps)
+            await asyncio.sleep(self.config.processing_seconds / steps)
+            if failure:
+                render.cancel()
+                self._finish(task, "failed", error={"message": failure[0], "code": failure[1]})
+            else:
+                task.files = await render
+                self._finish(task, "completed")
+        except asyncio.CancelledError:
+            raise
+        except ReferenceUnavailable as exc:
+            self._finish(task, "failed", error={"message": f"The input could not be used: {exc}", "code": "invalid_input"})
+        except Exception as exc:  # a rendering bug must fail the task, not hang it
+            log.exception("simulated task %s crashed", task.id)
+            self._finish(task, "failed", error={"message": f"Simulator could not render: {exc}", "code": "task_failed"})
+        await self._send_callback(task)
+
+    def _finish(self, task: SimTask, status: str, error: dict[str, str] | None = None) -> None:
+        task.completed_at = time.time()
+        task.completed_monotonic = time.monotonic()
+        if status == "completed":
+            task.progress = 100
+            task.expires_at = task.completed_at + self.config.link_lifetime
+        else:
+            task.progress, task.error = 0, error
+        task.status = status
+        task.done.set()
+
+    async def _render(self, task: SimTask) -> list[Path]:
+        from .render import RenderSpec, render_video  # PyAV is heavy: load it when a video is due
+
+        r = task.resolved
+        refs = [await fetch_reference(url) for url in
+                (task.body.get("first_frame_image"), task.body.get("last_frame_image")) if url]
+        folder = self.media_dir / task.id
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for index in range(r.samples):
+            spec = RenderSpec(prompt=r.prompt, duration=r.duration, aspect_ratio=r.aspect_ratio, audio=r.audio,
+                              model=r.model.id, resolution=r.resolution, sample_index=index,
+                              sample_count=r.samples, reference_images=tuple(x for x in refs if x))
+            path = folder / f"sample-{index + 1}.mp4"
+            await asyncio.to_thread(render_video, path, spec)
+            paths.append(path)
+        return paths
+
+    async def _send_callback(self, task: SimTask) -> None:
+        url = task.body.get("callback_url")
+        events = task.body.get("callback_events") or ["completed", "failed"]
+        if not url or task.status not in events:
+            return
+        try:
+            async with httpx.AsyncClient(timeout=10.0) as http:
+                await http.post(url, json=self.to_json(task))
+        except httpx.HTTPError as exc:
+            log.warning("callback for %s to %s failed: %s", task.id, url, exc)
+
+    # -- what GET answers --------------------------------------------------------------------
+
+    def media_url(self, task: SimTask, index: int) -> str:
+        return f"{self.public_url}/files/{task.id}/sample-{index + 1}.mp4"
+
+    def to_json(self, task: SimTask) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "task_id": task.id,
+            "model": task.resolved.model.id,
+            "action": task.resolved.action,
+            "status": task.status,
+            "progress": task.progress,
+            "created_at": self._stamp(task.created_at),
+            "urls": {"get": f"{self.public_url}/v1/tasks/{task.id}",
+                     "cancel": f"{self.public_url}/v1/tasks/{task.id}/cancel"},
+        }
+        if self.config.time_unit == "s" and task.started_at:
+            data["start_time"] = self._stamp(task.started_at)
+        if task.status in ("completed", "failed", "cancelled"):
+            data["completed_at"] = self._stamp(task.completed_at)
+        if task.error:
+            data["error"] = dict(task.error)
+        if task.status == "completed":
+            data["result"] = {"videos": [self._media_item(task, i) for i in range(len(task.files))]}
+        if task.refund is not None:
+            data["refund"] = {"amount": round(task.refund, 2), "currency": "USD"}
+        return data
+
+    def _media_item(self, task: SimTask, index: int) -> dict[str, Any]:
+        url = self.media_url(task, index)
+        return {"url": [url] if self.config.url_form == "array" else url,
+                "expires_at": int(task.expires_at or 0)}
+
+    def media_path(self, task_id: str, name: str) -> Path:
+        """The file behind a result URL; 404 for unknown, 403 once the link has expired."""
+        task = self.tasks.get(task_id)
+        if task is None or task.status != "completed":
+            raise ServiceError(404, "No such file", "not_found")
+        if task.expires_at is not None and time.time() > task.expires_at:
+            raise ServiceError(403, "This link has expired", "link_expired")
+        for path in task.files:
+            if path.name == name:
+                return path
+        raise ServiceError(404, "No such file", "not_found")
