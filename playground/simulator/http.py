@@ -9,8 +9,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import FastAPI, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
 from .engine import Route, ServiceError, Simulator, key_fingerprint
 
@@ -103,18 +103,19 @@ def _mount_upload_host(app: FastAPI, sim: Simulator) -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
     @app.post("/uploads")
-    async def upload(request: Request) -> Response:
+    async def upload(file: UploadFile) -> Response:
+        """Multipart ``file`` in, the plain link out: the shape of the public temporary hosts."""
         fault = await _apply_fault(sim, "upload")
         if fault:
             return fault
-        data = await request.body()
+        data = await file.read(_UPLOAD_LIMIT + 1)
         if not data or len(data) > _UPLOAD_LIMIT:
             return _error(413 if data else 400, "Upload must be between 1 byte and 25 MB", "bad_upload")
-        kind = request.headers.get("content-type", "application/octet-stream").split(";")[0]
+        kind = (file.content_type or "application/octet-stream").split(";")[0]
         extension = mimetypes.guess_extension(kind) or ".bin"
         name = f"{secrets.token_urlsafe(16)}{extension}"
         (folder / name).write_bytes(data)
-        return JSONResponse({"url": f"{sim.public_url}/uploads/{name}"})
+        return PlainTextResponse(f"{sim.public_url}/uploads/{name}")
 
     @app.get("/uploads/{name}")
     @app.head("/uploads/{name}")
