@@ -1,0 +1,262 @@
+"""What the page's events do. Each handler reads controls, asks the catalog, calls the client.
+
+Handlers receive their inputs as a dict (Gradio's set-style inputs) plus the ``gr.Request``, from
+which the visitor's session id comes; a visitor's key only ever travels inside their own request.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import gradio as gr
+
+from . import catalog
+from .client import PollPolicy
+from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm
+from .frames import FrameError, FrameResolver
+from .pricing import Estimate
+from .runs import Connection, RunUpdate, cancel_task, choose_connection, curl_command, run_task
+from .settings import Settings
+from .view import SessionSpend, cost_readout, estimate_form, mode_banner, model_info, problems_panel, status_panel
+
+MAX_SAMPLES = 4
+#: Stand-in frame URL so the readout can price a form whose images are not uploaded yet.
+_PENDING_FRAME = "https://pending-upload.invalid/frame.png"
+
+
+def session_id(request: gr.Request | None) -> str:
+    return (request.session_hash if request is not None and request.session_hash else "anonymous")
+
+
+@dataclass
+class AppContext:
+    """What every handler may use: operator settings and where the simulator listens. No visitor data."""
+
+    settings: Settings
+    simulator_url: str | None
+    media_dir: Path
+    frames: FrameResolver
+    browser_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+
+    def connection(self, visitor_key: str | None, request: gr.Request | None) -> Connection:
+        return choose_connection(self.settings, self.simulator_url, visitor_key, session_id(request))
+
+    def poll_policy(self, conn: Connection) -> PollPolicy:
+        expected = (self.settings.sim_queue_seconds + self.settings.sim_processing_seconds) \
+            if conn.simulated else 90.0
+        return PollPolicy(expected_seconds=expected, deadline=self.settings.poll_deadline)
+
+    def register_api(self, demo: gr.Blocks) -> None:
+        from .api import register
+
+        register(self, demo)
+
+
+async def run_to_end(ctx: AppContext, conn: Connection, body: dict[str, Any]) -> RunUpdate:
+    """Run without a page (the API endpoints): the final update."""
+    last: RunUpdate | None = None
+    async with conn.client(ctx.settings) as client:
+        async for update in run_task(client, body, ctx.media_dir, ctx.poll_policy(conn)):
+            last = update
+    assert last is not None
+    return last
+
+
+def _frame_placeholders(form: ActionForm, data: dict) -> dict[str, str | None]:
+    """Placeholders for frames the visitor gave, so validation sees them as present."""
+    out: dict[str, str | None] = {}
+    if form.action in ("image2video", "first_last_frame"):
+        out["first_frame_image"] = _PENDING_FRAME if form.has_frame_input(data, "first") else None
+    if form.action == "first_last_frame":
+        out["last_frame_image"] = _PENDING_FRAME if form.has_frame_input(data, "last") else None
+    if form.action == "remix":
+        out["first_frame_image"] = _PENDING_FRAME if _remix_given(form, data) else None
+    return out
+
+
+def _remix_given(form: ActionForm, data: dict) -> bool:
+    choice = form.get(data, "remix_from")
+    field_name = {REMIX_FROM_RUN: "remix_run", REMIX_FROM_TASK: "remix_task", REMIX_FROM_URL: "remix_url"}[choice]
+    return bool((form.get(data, field_name) or "").strip())
+
+
+class TabHandlers:
+    """The events of one action tab."""
+
+    def __init__(self, ctx: AppContext, form: ActionForm, shared: dict, **outputs: Any) -> None:
+        self.ctx, self.form, self.shared = ctx, form, shared
+        self.cost = outputs["cost"]
+        self.run_btn, self.cancel_btn, self.status = outputs["run"], outputs["cancel"], outputs["status"]
+        self.videos: list[gr.Video] = outputs["videos"]
+        self.request_json, self.curl, self.task_json = outputs["request_json"], outputs["curl"], outputs["task_json"]
+        self.task_id = outputs["task_id"]
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def wire(self) -> None:
+        f, s = self.form, self.shared
+        cap_inputs = {f.model, f.resolution, f.duration, f.audio, f.person, f.samples}
+        cap_outputs = [f.duration, f.resolution, f.audio, f.samples, f.person, f.seed, f.negative_prompt,
+                       f.enhance_prompt, f.model_info, f.nudge] + [c for c in (f.resize_mode, f.raw) if c]
+        gr.on([f.model.input, f.resolution.input, f.duration.input, f.audio.input, s["demo"].load],
+              self.apply_capabilities, inputs=cap_inputs, outputs=cap_outputs, api_visibility="private",
+              queue=False, show_progress="hidden")
+        price_inputs = set(f.inputs()) | {s["key"], s["spend"]}
+        gr.on([c.change for c in f.inputs()] + [s["key"].change, s["spend"].change, s["demo"].load],
+              self.readout, inputs=price_inputs, outputs=[self.cost], api_visibility="private",
+              queue=False, show_progress="hidden", trigger_mode="always_last")
+        if f.remix_from is not None:
+            f.remix_from.change(self.remix_source_visibility, inputs=f.remix_from,
+                                outputs=[f.remix_run, f.remix_task, f.remix_url], api_visibility="private",
+                                queue=False, show_progress="hidden")
+            s["runs"].change(lambda runs: gr.update(choices=[(r["label"], r["url"]) for r in runs]),
+                             inputs=s["runs"], outputs=f.remix_run, api_visibility="private", queue=False)
+        run_outputs = [self.status, *self.videos, self.request_json, self.curl, self.task_json, self.task_id,
+                       self.cancel_btn, self.run_btn, s["spend"], s["runs"]]
+        if "image_notes" in f.extras:
+            run_outputs.append(f.extras["image_notes"])
+        self.run_btn.click(self.run, inputs=set(f.inputs()) | {s["key"], s["spend"], s["runs"]},
+                           outputs=run_outputs, api_visibility="private", concurrency_limit=None,
+                           show_progress="hidden")
+        self.cancel_btn.click(self.cancel, inputs={self.task_id, s["key"]}, outputs=[self.cancel_btn],
+                              api_visibility="private", concurrency_limit=None, show_progress="hidden")
+
+    @staticmethod
+    def wire_page(ctx: AppContext, demo: gr.Blocks, shared: dict) -> None:
+        key, remember, stored = shared["key"], shared["remember"], shared["stored_key"]
+
+        def restore(saved: str, request: gr.Request) -> tuple:
+            conn = ctx.connection(saved, request)
+            return gr.update(value=saved or ""), gr.update(value=bool(saved)), mode_banner(conn)
+
+        def banner(visitor_key: str, request: gr.Request) -> str:
+            return mode_banner(ctx.connection(visitor_key, request))
+
+        def remember_key(visitor_key: str, keep: bool) -> str:
+            return (visitor_key or "") if keep else ""
+
+        demo.load(restore, inputs=stored, outputs=[key, remember, shared["banner"]], api_visibility="private",
+                  queue=False)
+        key.change(banner, inputs=key, outputs=shared["banner"], api_visibility="private", queue=False)
+        gr.on([key.change, remember.change], remember_key, inputs=[key, remember], outputs=stored,
+              api_visibility="private", queue=False)
+
+    # -- handlers ----------------------------------------------------------------------------
+
+    def apply_capabilities(self, data: dict) -> dict:
+        f = self.form
+        caps = catalog.capabilities(data[f.model], f.action, data[f.resolution], _as_int(data[f.duration]),
+                                    data[f.audio], data[f.person], _as_int(data[f.samples]))
+        updates = {
+            f.duration: gr.update(choices=list(caps.duration.choices), value=caps.duration.value,
+                                  interactive=not caps.duration.locked, info=caps.duration.why or None),
+            f.resolution: gr.update(choices=list(caps.resolution.choices), value=caps.resolution.value,
+                                    info=caps.resolution.why or None),
+            f.audio: gr.update(value=caps.audio.value, interactive=not caps.audio.locked,
+                               info=caps.audio.why or None),
+            f.samples: gr.update(maximum=max(caps.samples.choices), value=caps.samples.value,
+                                 interactive=not caps.samples.locked, info=caps.samples.why or None),
+            f.person: gr.update(choices=list(caps.person.choices), value=caps.person.value,
+                                label="Person generation" + (" (extra.personGeneration)"
+                                                             if caps.person.choices[0] == "allow_all" else "")),
+            f.seed: gr.update(visible=caps.seed_offered),
+            f.negative_prompt: gr.update(visible=caps.negative_prompt_offered),
+            f.enhance_prompt: gr.update(visible=caps.enhance_prompt_offered),
+            f.model_info: model_info(data[f.model]),
+            f.nudge: " ".join(caps.notes),
+        }
+        if f.resize_mode is not None:
+            updates[f.resize_mode] = gr.update(visible=caps.resize_mode_offered)
+        if f.raw is not None:
+            updates[f.raw] = gr.update(visible=caps.raw_offered)
+        return updates
+
+    def readout(self, data: dict, request: gr.Request) -> str:
+        conn = self.ctx.connection(data.get(self.shared["key"]), request)
+        values = self.form.form_values(data, _frame_placeholders(self.form, data))
+        est, problems = estimate_form(values, dict(self.ctx.settings.operator_prices))
+        return cost_readout(est, problems, data[self.shared["spend"]], conn.simulated)
+
+    @staticmethod
+    def remix_source_visibility(choice: str) -> tuple:
+        return (gr.update(visible=choice == REMIX_FROM_RUN), gr.update(visible=choice == REMIX_FROM_TASK),
+                gr.update(visible=choice == REMIX_FROM_URL))
+
+    async def cancel(self, data: dict, request: gr.Request) -> Any:
+        task_id = data[self.task_id]
+        if not task_id:
+            gr.Info("There is no running task to cancel.")
+            return gr.update(interactive=False)
+        conn = self.ctx.connection(data[self.shared["key"]], request)
+        async with conn.client(self.ctx.settings) as client:
+            gr.Info(await cancel_task(client, task_id))
+        return gr.update(interactive=False)
+
+    async def run(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
+        f, s = self.form, self.shared
+        conn = self.ctx.connection(data[s["key"]], request)
+        values = f.form_values(data, _frame_placeholders(f, data))
+        problems = catalog.check(values)
+        if problems:
+            yield {self.status: problems_panel(problems)}
+            return
+        yield {self.status: status_panel(RunUpdate("submitting", "Preparing the request…")),
+               self.run_btn: gr.update(interactive=False)}
+        try:
+            frames, notes = await self.ctx.frames.resolve(conn, f, data, values)
+        except FrameError as exc:
+            yield {self.status: problems_panel([catalog.Problem(exc.field, str(exc))]),
+                   self.run_btn: gr.update(interactive=True)}
+            return
+        built = catalog.build_request(f.form_values(data, frames))
+        if not built.ok:
+            yield {self.status: problems_panel(list(built.problems)), self.run_btn: gr.update(interactive=True)}
+            return
+        est, _ = estimate_form(built.resolved.form, dict(self.ctx.settings.operator_prices))
+        intro = {self.request_json: json.dumps(built.body, indent=2, ensure_ascii=False),
+                 self.curl: curl_command(conn.base_url if not conn.simulated else self.ctx.settings.base_url,
+                                         built.body)}
+        if "image_notes" in f.extras:
+            intro[f.extras["image_notes"]] = "\n".join(f"- {n}" for n in notes)
+        yield intro
+        async for out in self._stream(conn, built.body, est, data):
+            yield out
+
+    async def _stream(self, conn: Connection, body: dict, est: Estimate | None, data: dict) -> AsyncIterator[dict]:
+        s = self.shared
+        async with conn.client(self.ctx.settings) as client:
+            async for update in run_task(client, body, self.ctx.media_dir, self.ctx.poll_policy(conn)):
+                out: dict = {self.status: status_panel(update), self.task_id: update.task_id,
+                             self.cancel_btn: gr.update(interactive=update.phase == "queued")}
+                if update.task_json is not None:
+                    out[self.task_json] = update.task_json
+                if update.finished:
+                    out.update(self._final(update, est, data, s))
+                yield out
+
+    def _final(self, update: RunUpdate, est: Estimate | None, data: dict, s: dict) -> dict:
+        out: dict = {self.run_btn: gr.update(interactive=True), self.cancel_btn: gr.update(interactive=False)}
+        if update.phase != "completed":
+            return out
+        for index, video in enumerate(self.videos):
+            path = update.videos[index] if index < len(update.videos) else None
+            out[video] = gr.update(value=str(path) if path else None, visible=path is not None or index == 0)
+        spend: SessionSpend = data[s["spend"]].add(est)
+        out[s["spend"]] = spend
+        runs = list(data[s["runs"]])
+        for index, url in enumerate(update.video_urls):
+            label = f"{catalog.ACTION_LABELS[self.form.action]} · {update.task_id} · sample {index + 1}"
+            runs.insert(0, {"label": label, "url": url, "task_id": update.task_id})
+        out[s["runs"]] = runs
+        return out
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

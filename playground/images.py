@@ -1,0 +1,396 @@
+"""Checks reference images (first frame / last frame) and prepares them before hosting.
+
+The provider fetches the image from a public URL and accepts JPG, PNG and WEBP up to 20 MB.
+People drop phone photos, screenshots and huge PNGs; a video generated from a sideways,
+colour-broken or unreadable image is paid for anyway, so everything is checked here, before
+anything is uploaded or submitted.
+
+Policy:
+* JPEG, PNG and WEBP pass through byte for byte unless something must be fixed: an EXIF
+  orientation (re-encoded upright in the same format, ICC profile kept), a CMYK JPEG
+  (-> RGB JPEG, quality 95) or a 16-bit PNG (-> 8-bit PNG).
+* Every other format Pillow reads (GIF first frame, BMP, TIFF, ICO, AVIF, ...) becomes PNG
+  (or JPEG quality 95 when the PNG would be over the limit and the image has no transparency).
+* ``MAX_BYTES`` is 20 MiB (20 * 1024 * 1024 = 20,971,520 bytes), measured after preparation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageCms, ImageFile, ImageOps
+
+MAX_BYTES = 20 * 1024 * 1024
+#: Refused before decoding: nothing this large can become a <= 20 MB upload cheaply.
+MAX_INPUT_BYTES = 5 * MAX_BYTES
+#: Our own decompression-bomb limit, well under Pillow's global default (~89 MP).
+MAX_PIXELS = 50_000_000
+RECOMMENDED_SHORT_SIDE = 720
+ASPECT_TOLERANCE = 0.01
+
+_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+_EXTENSION = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+_ORIENTATION_TAG = 0x0112
+_GPS_TAG = 0x8825
+_COMMON_RATIOS = ("1:1", "5:4", "4:5", "4:3", "3:4", "3:2", "2:3", "16:10", "10:16",
+                  "16:9", "9:16", "2:1", "1:2", "20:9", "9:20", "21:9", "9:21")
+
+# Pillow's truncation switch and warning filters are process-wide; the lock keeps our
+# temporary changes from interleaving with each other (and caps memory to one decode at a time).
+_DECODE_LOCK = threading.Lock()
+
+
+class ImageRejected(Exception):
+    """The image cannot be used; ``message`` is one sentence for a non-technical person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    data: bytes = field(repr=False)  # megabytes in a log line help nobody
+    format: str
+    mime: str
+    width: int
+    height: int
+    sha256: str
+    converted_from: str | None = None
+    warnings: tuple[str, ...] = ()
+    #: What was changed while keeping the format, e.g. "turned upright ...", for the page.
+    adjustments: tuple[str, ...] = ()
+
+    @property
+    def extension(self) -> str:
+        return _EXTENSION[self.format]
+
+    @property
+    def size_text(self) -> str:
+        return f"{self.width}×{self.height} {self.format}, {_megabytes(len(self.data))}"
+
+
+def _megabytes(size: int) -> str:
+    # Same unit as the limit (MiB), so "20.1 MB" is never shown as being under "20 MB".
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Refuse truncated data and turn bomb warnings into errors, for this decode only."""
+    with _DECODE_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def _too_many_pixels(width: int, height: int) -> ImageRejected:
+    return ImageRejected(
+        f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), more than the "
+        f"{MAX_PIXELS // 1_000_000} megapixel limit; please make it smaller and try again.")
+
+
+def _decode(data: bytes, filename: str | None = None,
+            draft: tuple[int, int] | None = None) -> Image.Image:
+    """Open and fully decode, so damage shows up now rather than at the provider."""
+    if not data:
+        raise ImageRejected("The file is empty.")
+    if len(data) > MAX_INPUT_BYTES:
+        raise ImageRejected(f"The file is {_megabytes(len(data))}, far over the 20 MB limit; "
+                            "please use a smaller image.")
+    with _strict_decoding():
+        try:
+            with Image.open(io.BytesIO(data)) as probe:
+                width, height = probe.size
+                if width * height > MAX_PIXELS:
+                    raise _too_many_pixels(width, height)
+                probe.verify()  # checks chunk CRCs (PNG) without decoding pixels
+            image = Image.open(io.BytesIO(data))
+            if draft:
+                image.draft("RGB", draft)
+            image.load()
+        except ImageRejected:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ImageRejected("The image has far too many pixels to process safely "
+                                f"(the limit is {MAX_PIXELS // 1_000_000} megapixels).") from None
+        except Image.UnidentifiedImageError:
+            raise ImageRejected(_not_an_image(data, filename)) from None
+        except Exception:  # Pillow raises OSError, SyntaxError, ValueError, EOFError, ...
+            raise ImageRejected("The image file is damaged or incomplete (it may not have finished "
+                                "downloading); please export or download it again.") from None
+    return image
+
+
+def _not_an_image(data: bytes, filename: str | None) -> str:
+    head = data[:64]
+    named = f", even though its name ends in .{filename.rsplit('.', 1)[-1]}" if filename and "." in filename else ""
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
+            return ("This is an HEIC photo (the iPhone default), which is not supported; export it as "
+                    "JPEG, or set the camera to 'Most Compatible', and try again.")
+        return "This looks like a video, not a still image; use a JPG, PNG or WEBP picture."
+    if head.startswith(b"%PDF"):
+        return "This is a PDF document, not an image; export the page as PNG or JPG."
+    stripped = head.lstrip()
+    if stripped.startswith((b"<svg", b"<?xml")) and b"<svg" in data[:4096]:
+        return "SVG drawings are not supported; export it as PNG."
+    try:
+        data[:4096].decode("utf-8")
+        return f"This file is text, not an image{named}; use a JPG, PNG or WEBP picture."
+    except UnicodeDecodeError:
+        return f"This file is not a picture in a format we can read{named}; use a JPG, PNG or WEBP image."
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(_ORIENTATION_TAG, 1) or 1)
+    except Exception:  # malformed EXIF must not make a good picture unusable
+        return 1
+
+
+def _has_gps(image: Image.Image) -> bool:
+    try:
+        return bool(image.getexif().get(_GPS_TAG))
+    except Exception:
+        return False
+
+
+def _png_bit_depth(data: bytes) -> int:
+    # Pillow reports 16-bit RGB(A) PNGs as 8-bit modes, so read the IHDR byte itself.
+    return data[24] if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 24 else 8
+
+
+def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
+    icc = image.info.get("icc_profile")
+    if icc:
+        try:  # the embedded profile gives far truer colours than the naive formula
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
+                                             outputMode="RGB")
+        except Exception:
+            pass
+    return image.convert("RGB")
+
+
+def _web_safe_mode(image: Image.Image) -> Image.Image:
+    """Bring any Pillow mode to one every browser and the provider decode the same way."""
+    mode = image.mode
+    if mode in ("1", "L", "LA", "P", "RGB", "RGBA"):
+        return image
+    if mode.startswith("I"):
+        # Pillow's convert("L") clips 16-bit values at 255 instead of scaling them down.
+        wide = image.convert("I")
+        if wide.getextrema()[1] > 255:
+            wide = wide.point(lambda v: v * (1 / 256))
+        return wide.convert("L")
+    if mode == "CMYK":
+        return _cmyk_to_rgb(image)
+    if mode in ("PA", "La", "RGBa") or "A" in mode:
+        return image.convert("RGBA")
+    return image.convert("RGB")
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    if image.mode in ("RGBA", "LA"):
+        return image.getchannel("A").getextrema()[0] < 255
+    return image.mode == "P" and "transparency" in image.info
+
+
+def _encode(image: Image.Image, fmt: str, *, icc: bytes | None, lossless_webp: bool = False) -> bytes:
+    out = io.BytesIO()
+    extra = {"icc_profile": icc} if icc else {}
+    if fmt == "JPEG":
+        if image.mode not in ("L", "RGB"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=95, **extra)
+    elif fmt == "WEBP":
+        image.save(out, "WEBP", quality=95, lossless=lossless_webp, **extra)
+    else:
+        image.save(out, "PNG", **extra)
+    return out.getvalue()
+
+
+def _as_png_or_jpeg(image: Image.Image, icc: bytes | None) -> tuple[bytes, str, list[str]]:
+    data = _encode(image, "PNG", icc=icc)
+    if len(data) <= MAX_BYTES or _has_alpha(image):
+        return data, "PNG", []
+    # A photo saved as PNG easily passes 20 MB; high-quality JPEG is visually the same.
+    return _encode(image, "JPEG", icc=icc), "JPEG", ["Saved as JPEG because as PNG it would be over 20 MB."]
+
+
+def _fix_reasons(image: Image.Image, fmt: str, data: bytes) -> tuple[str | None, list[str]]:
+    """What has to change in a JPEG/PNG/WEBP: (converted_from label, adjustments)."""
+    label = None
+    if fmt in ("PNG", "WEBP") and getattr(image, "is_animated", False):  # MPO "frames" are extra JPEGs
+        label = f"animated {fmt}"
+    elif fmt == "JPEG" and image.mode == "CMYK":
+        label = "CMYK JPEG"
+    elif fmt == "PNG" and (_png_bit_depth(data) == 16 or image.mode.startswith("I")):
+        label = "16-bit PNG"
+    adjustments = []
+    if _orientation(image) != 1:
+        adjustments.append("Turned upright using the photo's orientation tag.")
+    return label, adjustments
+
+
+def _rebuild(image: Image.Image, fmt: str, data: bytes, label: str | None,
+             adjustments: list[str]) -> tuple[bytes, str, list[str]]:
+    icc = image.info.get("icc_profile")
+    upright = ImageOps.exif_transpose(image) if adjustments else image
+    fixed = _web_safe_mode(upright)
+    if fixed.mode != upright.mode and upright.mode == "CMYK":
+        icc = None  # pixels are sRGB now; the CMYK profile would mislead viewers
+    if label and label.startswith("animated"):
+        # Still frames only: a provider may read an animated WEBP/PNG differently than a browser.
+        return _as_png_or_jpeg(fixed, icc)
+    return _encode(fixed, fmt, icc=icc, lossless_webp=data[12:16] == b"VP8L"), fmt, []
+
+
+def _size_warnings(width: int, height: int) -> list[str]:
+    if min(width, height) >= RECOMMENDED_SHORT_SIDE:
+        return []
+    return [f"The image is only {width}×{height} pixels; at least {RECOMMENDED_SHORT_SIDE} pixels on the "
+            "shorter side is recommended, so the video may look soft."]
+
+
+def prepare_image(data: bytes, filename: str | None = None) -> PreparedImage:
+    """Check ``data`` and return what will be uploaded; raises ImageRejected with a clear message."""
+    image = _decode(data, filename)
+    fmt = "JPEG" if image.format == "MPO" else image.format  # MPO = phone JPEG with extra pictures
+    notes: list[str] = []
+    converted_from: str | None = None
+    adjustments: list[str] = []
+    if fmt in _MIME:
+        converted_from, adjustments = _fix_reasons(image, fmt, data)
+        out, out_fmt = data, fmt
+        if converted_from or adjustments:
+            out, out_fmt, notes = _rebuild(image, fmt, data, converted_from, adjustments)
+        elif _has_gps(image):
+            notes.append("This photo contains GPS location data, which will be uploaded with it.")
+    else:
+        converted_from = fmt or "unknown format"
+        upright = ImageOps.exif_transpose(image)
+        out, out_fmt, notes = _as_png_or_jpeg(_web_safe_mode(upright), image.info.get("icc_profile"))
+    if len(out) > MAX_BYTES:
+        raise ImageRejected(f"The image is {_megabytes(len(out))}, over the 20 MB limit; save it as JPEG "
+                            "or make it smaller and try again.")
+    width, height = _dimensions(out)
+    if _has_alpha(image):
+        notes.append("The image has transparent areas; the provider may fill them with black or white.")
+    return PreparedImage(
+        data=out, format=out_fmt, mime=_MIME[out_fmt], width=width, height=height,
+        sha256=hashlib.sha256(out).hexdigest(), converted_from=converted_from,
+        warnings=tuple(notes + _size_warnings(width, height)), adjustments=tuple(adjustments))
+
+
+def _dimensions(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
+
+
+# --------------------------------------------------------------------------- aspect checks
+
+
+def _parse_ratio(aspect_ratio: str) -> float:
+    try:
+        w, h = (float(part) for part in aspect_ratio.split(":"))
+        return w / h
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"not an aspect ratio like '16:9': {aspect_ratio!r}") from None
+
+
+def ratio_name(width: int, height: int) -> str:
+    """'4:3' for 1024×768; the plain size when no common ratio is close."""
+    ratio = width / height
+    best = min(_COMMON_RATIOS, key=lambda name: abs(_parse_ratio(name) / ratio - 1))
+    return best if abs(_parse_ratio(best) / ratio - 1) <= 0.015 else f"{width}×{height}"
+
+
+def _differs(a: float, b: float) -> bool:
+    return abs(a / b - 1) > ASPECT_TOLERANCE
+
+
+def check_against(prepared: PreparedImage, aspect_ratio: str) -> list[str]:
+    """Warn when the image's shape differs from the video's and say what pad / crop will do."""
+    image_ratio = prepared.width / prepared.height
+    target = _parse_ratio(aspect_ratio)
+    if not _differs(image_ratio, target):
+        return []
+    lost = 1 - min(image_ratio, target) / max(image_ratio, target)
+    if image_ratio < target:
+        pad, crop = "adds borders on the left and right", "cuts the top and bottom"
+    else:
+        pad, crop = "adds borders at the top and bottom", "cuts the left and right sides"
+    return [f"The image is {ratio_name(prepared.width, prepared.height)} but the video will be "
+            f"{aspect_ratio}: 'pad' {pad}, 'crop' {crop} ({lost:.0%} of the picture)."]
+
+
+def compare_frames(first: PreparedImage, last: PreparedImage) -> list[str]:
+    """Warn when first and last frame differ in shape or size (the video may jump)."""
+    a = f"{first.width}×{first.height}"
+    b = f"{last.width}×{last.height}"
+    if _differs(first.width / first.height, last.width / last.height):
+        return [f"The first frame is {ratio_name(first.width, first.height)} ({a}) but the last frame is "
+                f"{ratio_name(last.width, last.height)} ({b}); they are fitted differently, so the "
+                "picture may shift or jump during the video."]
+    if (first.width, first.height) != (last.width, last.height):
+        return [f"The first frame is {a} and the last frame is {b}: same shape, different sizes, so one "
+                "of them is scaled and may look softer."]
+    return []
+
+
+# --------------------------------------------------------------------------- previews
+
+
+def _target_size(aspect_ratio: str, max_side: int) -> tuple[int, int]:
+    ratio = _parse_ratio(aspect_ratio)
+    if ratio >= 1:
+        return max_side, max(1, round(max_side / ratio))
+    return max(1, round(max_side * ratio)), max_side
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    rgba = ImageOps.exif_transpose(image).convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (128, 128, 128, 255))  # neutral, like a checkerboard's mean
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def preview_resize(prepared_or_bytes: PreparedImage | bytes, aspect_ratio: str, mode: str,
+                   max_side: int = 480) -> Image.Image:
+    """Show what the provider's resize_mode does to the frame, at most ``max_side`` pixels.
+
+    "crop" is a centre crop to the video's shape. "pad" keeps the whole frame and fills the
+    rest by repeating the outermost pixels (edge padding), which is how the provider documents
+    its padding; the smeared bars make the added area obvious.
+    """
+    if mode not in ("pad", "crop"):
+        raise ValueError(f"resize mode must be 'pad' or 'crop', not {mode!r}")
+    data = prepared_or_bytes.data if isinstance(prepared_or_bytes, PreparedImage) else prepared_or_bytes
+    size = _target_size(aspect_ratio, max_side)
+    image = _flatten(_decode(data, draft=(size[0] * 2, size[1] * 2)))
+    if mode == "crop":
+        return ImageOps.fit(image, size, Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+    inner = ImageOps.contain(image, size, Image.Resampling.LANCZOS)
+    left, top = (size[0] - inner.width) // 2, (size[1] - inner.height) // 2
+    pixels = np.pad(np.asarray(inner), ((top, size[1] - inner.height - top),
+                                        (left, size[0] - inner.width - left), (0, 0)), mode="edge")
+    return Image.fromarray(pixels)

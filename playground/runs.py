@@ -1,0 +1,279 @@
+"""One run from the form's point of view: submit, watch, download, as a stream of updates.
+
+The page and the API endpoints both consume :func:`run_task`; neither knows the client's details.
+Every update carries the task id once it exists, so nothing paid for is lost from view.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, AsyncIterator, Literal
+
+import httpx
+
+from . import errors
+from .client import PollPolicy, Task, WaveClient
+from .settings import Settings
+from .task_model import TaskState
+
+Mode = Literal["demo", "server-key", "visitor-key"]
+Phase = Literal["submitting", "queued", "processing", "downloading", "completed", "failed",
+                "cancelled", "timeout", "uncertain", "error"]
+TERMINAL_PHASES = frozenset({"completed", "failed", "cancelled", "timeout", "uncertain", "error"})
+_HEARTBEAT = 1.0  # how often elapsed times refresh while nothing else changes
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where one visitor's requests go and with which key. Built per request, never stored globally."""
+
+    mode: Mode
+    base_url: str
+    api_key: str = field(repr=False)
+
+    def client(self, settings: Settings) -> WaveClient:
+        timeout = httpx.Timeout(settings.request_timeout, connect=10.0)
+        return WaveClient(self.api_key, self.base_url, timeout=timeout)
+
+    @property
+    def simulated(self) -> bool:
+        return self.mode == "demo"
+
+
+def choose_connection(settings: Settings, simulator_url: str | None, visitor_key: str | None,
+                      session_id: str) -> Connection:
+    """The server's key wins; else the visitor's own; else the embedded simulator.
+
+    In demo mode each browser session gets its own simulator identity, so sessions never see
+    each other's tasks there either.
+    """
+    visitor_key = (visitor_key or "").strip()
+    if settings.demo or (not settings.api_key and not visitor_key):
+        if not simulator_url:
+            raise RuntimeError("demo mode needs the embedded simulator")
+        return Connection("demo", simulator_url, f"demo-{session_id}")
+    if settings.api_key:
+        return Connection("server-key", settings.base_url, settings.api_key)
+    return Connection("visitor-key", settings.base_url, visitor_key)
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    phase: Phase
+    message: str
+    task_id: str | None = None
+    progress: int = 0
+    queued_seconds: float = 0.0
+    processing_seconds: float = 0.0
+    eta_seconds: float | None = None
+    videos: tuple[Path, ...] = ()
+    video_urls: tuple[str, ...] = ()
+    task_json: dict[str, Any] | None = None
+    error: errors.WaveError | None = None
+    #: What the provider refunded on cancel, when it says.
+    refund: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.phase in TERMINAL_PHASES
+
+    @property
+    def charged(self) -> bool:
+        """Whether this run is expected to cost money (what the session's running total counts)."""
+        return self.phase == "completed"
+
+
+def curl_command(base_url: str, body: dict[str, Any]) -> str:
+    """A copy-ready command; the key stays in the reader's environment, never in the page."""
+    payload = json.dumps(body, ensure_ascii=False, indent=2)
+    return (f"curl -X POST {shlex.quote(base_url.rstrip('/') + '/v1/tasks')} \\\n"
+            f"  -H \"Authorization: Bearer $WAVE_API_KEY\" \\\n"
+            f"  -H 'Content-Type: application/json' \\\n"
+            f"  -d {shlex.quote(payload)}")
+
+
+class _Clock:
+    """Separates time spent queued from time spent processing, as the page shows them."""
+
+    def __init__(self) -> None:
+        self.submitted = time.monotonic()
+        self.started: float | None = None
+        self.ended: float | None = None
+
+    def observe(self, status: str) -> None:
+        now = time.monotonic()
+        if status == "processing" and self.started is None:
+            self.started = now
+        if status in ("completed", "failed", "cancelled") and self.ended is None:
+            self.ended = now
+            if self.started is None and status != "cancelled":
+                self.started = now
+
+    def queued(self) -> float:
+        end = self.started or self.ended or time.monotonic()
+        return end - self.submitted
+
+    def processing(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.ended or time.monotonic()) - self.started
+
+
+def _eta(state: TaskState, clock: _Clock) -> float | None:
+    elapsed = clock.processing()
+    if state.status != "processing" or state.progress <= 0 or elapsed < 2.0:
+        return None  # too early for the rate to mean anything
+    return max(0.0, elapsed * (100 - state.progress) / state.progress)
+
+
+def _status_update(state: TaskState, clock: _Clock) -> RunUpdate:
+    label = {"queued": "Queued: waiting for the provider to start",
+             "processing": f"Processing: {state.progress}%"}.get(state.status, f"Status: {state.status}")
+    phase: Phase = "processing" if state.status == "processing" else "queued"
+    return RunUpdate(phase=phase, message=label, task_id=state.task_id, progress=state.progress,
+                     queued_seconds=clock.queued(), processing_seconds=clock.processing(),
+                     eta_seconds=_eta(state, clock), task_json=state.model_dump(mode="json", by_alias=True))
+
+
+async def _pump(task: Task, policy: PollPolicy, queue: asyncio.Queue[Any], wake: asyncio.Event | None) -> None:
+    try:
+        async for state in task.wait(policy, wake=wake):
+            await queue.put(state.model_copy())
+        await queue.put(None)
+    except Exception as exc:  # delivered to the consumer, which turns it into a visible state
+        await queue.put(exc)
+
+
+async def watch(task: Task, policy: PollPolicy, clock: _Clock,
+                wake: asyncio.Event | None = None) -> AsyncIterator[RunUpdate | TaskState | BaseException]:
+    """Task states as they change, plus a heartbeat so elapsed times keep moving in the page."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    pumper = asyncio.create_task(_pump(task, policy, queue, wake))
+    last: RunUpdate | None = None
+    try:
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), _HEARTBEAT)
+            except asyncio.TimeoutError:
+                if last is not None:
+                    yield replace(last, queued_seconds=clock.queued(), processing_seconds=clock.processing(),
+                                  eta_seconds=_eta(task.state, clock))
+                continue
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                yield item
+                return
+            clock.observe(item.status)
+            yield item
+            last = _status_update(item, clock)
+    finally:
+        pumper.cancel()
+
+
+async def download_results(urls: list[str], folder: Path, timeout: float = 120.0) -> list[Path]:
+    """Stream every result to disk at once: provider links expire (24 h to 3 days)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=15.0), follow_redirects=True) as http:
+        for index, url in enumerate(urls, start=1):
+            path = folder / f"sample-{index}.mp4"
+            partial = path.with_suffix(".part")
+            async with http.stream("GET", url) as response:
+                if response.status_code in (403, 404, 410):
+                    raise errors.UnexpectedResponse(
+                        f"result link answered HTTP {response.status_code}; it may have expired")
+                response.raise_for_status()
+                with partial.open("wb") as out:
+                    async for chunk in response.aiter_bytes(1 << 16):
+                        out.write(chunk)
+            partial.replace(path)
+            paths.append(path)
+    return paths
+
+
+def _failure(phase: Phase, exc: errors.WaveError, clock: _Clock, task: Task | None) -> RunUpdate:
+    return RunUpdate(phase=phase, message=str(exc), task_id=task.id if task else exc.task_id,
+                     queued_seconds=clock.queued(), processing_seconds=clock.processing(), error=exc,
+                     task_json=task.state.model_dump(mode="json", by_alias=True) if task else None)
+
+
+async def run_task(client: WaveClient, body: dict[str, Any], media_dir: Path, policy: PollPolicy,
+                   wake: asyncio.Event | None = None) -> AsyncIterator[RunUpdate]:
+    """Submit ``body`` and stream the run to its end. Never raises: failures are updates too."""
+    clock = _Clock()
+    yield RunUpdate(phase="submitting", message="Submitting the task…")
+    try:
+        task = await client.submit(body)
+    except errors.SubmitUncertain as exc:
+        yield _failure("uncertain", exc, clock, None)
+        return
+    except errors.WaveError as exc:
+        yield _failure("error", exc, clock, None)
+        return
+    state: TaskState = task.state
+    async for item in watch(task, policy, clock, wake):
+        if isinstance(item, errors.PollTimeout):
+            yield _failure("timeout", item, clock, task)
+            return
+        if isinstance(item, errors.TaskFailed):
+            yield _failure("failed", item, clock, task)
+            return
+        if isinstance(item, errors.WaveError):
+            yield _failure("error", item, clock, task)
+            return
+        if isinstance(item, BaseException):
+            yield _failure("error", errors.UnexpectedResponse(repr(item), task_id=task.id), clock, task)
+            return
+        if isinstance(item, RunUpdate):
+            yield item
+            continue
+        state = item
+        if not state.is_terminal:
+            yield _status_update(state, clock)
+    async for update in _finish(task, state, clock, media_dir):
+        yield update
+
+
+async def _finish(task: Task, state: TaskState, clock: _Clock, media_dir: Path) -> AsyncIterator[RunUpdate]:
+    task_json = state.model_dump(mode="json", by_alias=True)
+    common = dict(task_id=task.id, queued_seconds=clock.queued(), processing_seconds=clock.processing(),
+                  task_json=task_json)
+    if state.status == "cancelled":
+        refund = (state.model_extra or {}).get("refund")
+        amount = refund.get("amount") if isinstance(refund, dict) else None
+        text = f"Cancelled. Refunded ${amount:.2f}." if isinstance(amount, (int, float)) else \
+            "Cancelled. The provider refunds a cancelled queued task."
+        yield RunUpdate(phase="cancelled", message=text, refund=amount, **common)
+        return
+    urls = state.video_urls()
+    yield RunUpdate(phase="downloading", message=f"Finished: saving {len(urls)} video(s)…", progress=100,
+                    video_urls=tuple(urls), **common)
+    try:
+        paths = await download_results(urls, media_dir / task.id)
+    except (httpx.HTTPError, errors.WaveError) as exc:
+        error = exc if isinstance(exc, errors.WaveError) else errors.ConnectionFailed(type(exc).__name__)
+        yield RunUpdate(phase="error", progress=100, video_urls=tuple(urls), error=error,
+                        message=f"The video is ready but could not be saved: {error}. Its links: {' '.join(urls)}",
+                        **common)
+        return
+    yield RunUpdate(phase="completed", message=f"Done: {len(paths)} video(s).", progress=100,
+                    videos=tuple(paths), video_urls=tuple(urls), **common)
+
+
+async def cancel_task(client: WaveClient, task_id: str) -> str:
+    """Cancel from the page: a sentence saying what happened, refund included."""
+    try:
+        task = await client.cancel(task_id)
+    except errors.WaveError as exc:
+        return str(exc)
+    refund = (task.state.model_extra or {}).get("refund")
+    if isinstance(refund, dict) and isinstance(refund.get("amount"), (int, float)):
+        return f"Cancelled task {task_id}; ${refund['amount']:.2f} refunded."
+    return f"Cancelled task {task_id}; the provider refunds cancelled queued tasks."
+
