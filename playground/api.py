@@ -35,6 +35,13 @@ def _form(action: str, prompt: str, model: str, duration: int, resolution: str, 
         person_generation=person_generation or None, **more)
 
 
+def _upload_path(upload: FileData | dict | None) -> str | None:
+    """gr.api hands uploads over as FileData or as its dict form."""
+    if upload is None:
+        return None
+    return upload.get("path") if isinstance(upload, dict) else upload.path
+
+
 async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form: FormValues,
                frames: dict[str, tuple[FileData | None, str]]) -> Result:
     from .handlers import run_to_end
@@ -48,7 +55,7 @@ async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form
         raise gr.Error("Not submitted: " + "; ".join(p.message for p in problems))
     for field, (upload, url) in frames.items():
         try:
-            hosted, _, _ = await ctx.frames.frame_url(conn, field, upload.path if upload else None, url,
+            hosted, _, _ = await ctx.frames.frame_url(conn, field, _upload_path(upload), url,
                                                       form.aspect_ratio or "16:9")
         except FrameError as exc:
             raise gr.Error(f"Not submitted: {exc}") from exc

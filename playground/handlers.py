@@ -23,7 +23,6 @@ from .runs import Connection, RunUpdate, cancel_task, choose_connection, curl_co
 from .settings import Settings
 from .view import SessionSpend, cost_readout, estimate_form, mode_banner, model_info, problems_panel, status_panel
 
-MAX_SAMPLES = 4
 #: Stand-in frame URL so the readout can price a form whose images are not uploaded yet.
 _PENDING_FRAME = "https://pending-upload.invalid/frame.png"
 
@@ -102,7 +101,9 @@ class TabHandlers:
         cap_inputs = {f.model, f.resolution, f.duration, f.audio, f.person, f.samples}
         cap_outputs = [f.duration, f.resolution, f.audio, f.samples, f.person, f.seed, f.negative_prompt,
                        f.enhance_prompt, f.model_info, f.nudge] + [c for c in (f.resize_mode, f.raw) if c]
-        gr.on([f.model.input, f.resolution.input, f.duration.input, f.audio.input, s["demo"].load],
+        # Not on page load: the built controls already match the default model, and a load-time
+        # update would race with a visitor's first clicks.
+        gr.on([f.model.input, f.resolution.input, f.duration.input, f.audio.input],
               self.apply_capabilities, inputs=cap_inputs, outputs=cap_outputs, api_visibility="private",
               queue=False, show_progress="hidden")
         price_inputs = set(f.inputs()) | {s["key"], s["spend"]}
@@ -158,7 +159,8 @@ class TabHandlers:
                                     info=caps.resolution.why or None),
             f.audio: gr.update(value=caps.audio.value, interactive=not caps.audio.locked,
                                info=caps.audio.why or None),
-            f.samples: gr.update(maximum=max(caps.samples.choices), value=caps.samples.value,
+            # A slider cannot have min == max, so a one-video model locks the slider at 1 instead.
+            f.samples: gr.update(value=caps.samples.value,
                                  interactive=not caps.samples.locked, info=caps.samples.why or None),
             f.person: gr.update(choices=list(caps.person.choices), value=caps.person.value,
                                 label="Person generation" + (" (extra.personGeneration)"

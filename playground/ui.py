@@ -11,7 +11,7 @@ import gradio as gr
 from . import catalog
 from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm, model_choices
 from .handlers import AppContext, TabHandlers
-from .view import CSS, SessionSpend, status_panel
+from .view import CSS, SessionSpend, model_info, status_panel
 
 MAX_SAMPLES = 4
 TAB_INTRO = {
@@ -31,7 +31,7 @@ def _frame_inputs(label: str, elem: str) -> tuple[gr.Image, gr.Textbox]:
     return file, url
 
 
-def _build_form(action: str) -> ActionForm:
+def _build_form(action: str, destination: str) -> ActionForm:
     default = catalog.DEFAULT_MODEL if action in catalog.get_model(catalog.DEFAULT_MODEL).actions \
         else catalog.models_for_action(action)[0].id
     spec = catalog.get_model(default)
@@ -39,7 +39,7 @@ def _build_form(action: str) -> ActionForm:
     with gr.Row():
         with gr.Column(scale=3):
             model = gr.Dropdown(model_choices(action), value=default, label="Model", elem_id=f"{action}-model")
-            info = gr.Markdown(elem_classes=["model-info"])
+            info = gr.Markdown(model_info(default), elem_classes=["model-info"])
             prompt = gr.Textbox(label="Prompt", lines=3, max_lines=12, elem_id=f"{action}-prompt",
                                 placeholder="A golden retriever running on a beach at sunset, cinematic lighting")
             frames: dict = {}
@@ -48,11 +48,12 @@ def _build_form(action: str) -> ActionForm:
                     frames["first_file"], frames["first_url"] = _frame_inputs("First frame", f"{action}-first")
                     if action == "first_last_frame":
                         frames["last_file"], frames["last_url"] = _frame_inputs("Last frame", f"{action}-last")
+                gr.Markdown(destination, elem_id=f"{action}-destination")  # said before anything is uploaded
                 extras["image_notes"] = gr.Markdown(elem_id=f"{action}-image-notes")
             if action == "remix":
                 frames["remix_from"] = gr.Radio([REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL],
                                                 value=REMIX_FROM_RUN, label="Source clip")
-                frames["remix_run"] = gr.Dropdown([], label="Finished run", elem_id="remix-run",
+                frames["remix_run"] = gr.Dropdown([], label="Finished run", elem_id="remix-source-run",
                                                   info="Runs finished in this browser session appear here.")
                 frames["remix_task"] = gr.Textbox(label="Task id", visible=False, placeholder="task-wave…")
                 frames["remix_url"] = gr.Textbox(label="Video URL", visible=False, placeholder="https://…/clip.mp4")
@@ -92,7 +93,7 @@ def _build_form(action: str) -> ActionForm:
 
 def _build_tab(action: str, ctx: AppContext, shared: dict) -> None:
     gr.Markdown(TAB_INTRO[action])
-    form = _build_form(action)
+    form = _build_form(action, ctx.frames.destination_text())
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
             cost = gr.Markdown(elem_classes=["cost-readout"], elem_id=f"{action}-cost")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
 
+from playground.app import Playground, create_playground
 from playground.client import RetryPolicy, WaveClient
+from playground.settings import Settings
 from playground.simulator import SimulatorConfig, SimulatorServer
 
 TEST_KEY = "sk-test-0123456789"
@@ -24,3 +27,26 @@ def sim(tmp_path: Path) -> Iterator[SimulatorServer]:
 async def client(sim: SimulatorServer) -> AsyncIterator[WaveClient]:
     async with WaveClient(TEST_KEY, sim.base_url, retry=RetryPolicy(base_delay=0.01, max_delay=0.05)) as c:
         yield c
+
+
+@dataclass
+class RunningApp:
+    url: str
+    playground: Playground
+
+    @property
+    def sim(self):  # the embedded simulator, to steer timings and read its request log
+        return self.playground.simulator.sim
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The whole app in demo mode, launched the way `python app.py` launches it, on a free port."""
+    settings = Settings(demo=True, sim_queue_seconds=0.5, sim_processing_seconds=2.0,
+                        data_dir=tmp_path_factory.mktemp("playground-data"))
+    playground = create_playground(settings, env={})
+    _, url, _ = playground.launch(prevent_thread_lock=True, quiet=True)
+    try:
+        yield RunningApp(url.rstrip("/"), playground)
+    finally:
+        playground.close()
