@@ -62,5 +62,6 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
 
 def launch() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll drowns what matters
     playground = create_playground()
     playground.launch()
