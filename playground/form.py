@@ -52,9 +52,9 @@ class ActionForm:
     callback_url: gr.Textbox
     resize_mode: gr.Radio | None = None
     raw: gr.Checkbox | None = None
-    first_file: gr.Image | None = None
+    first_file: gr.File | None = None
     first_url: gr.Textbox | None = None
-    last_file: gr.Image | None = None
+    last_file: gr.File | None = None
     last_url: gr.Textbox | None = None
     remix_from: gr.Radio | None = None
     remix_run: gr.Dropdown | None = None

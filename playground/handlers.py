@@ -6,6 +6,7 @@ which the visitor's session id comes; a visitor's key only ever travels inside t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from . import catalog
 from .client import PollPolicy
 from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm
 from .frames import FrameError, FrameResolver
+from .images import ImageRejected, check_against, prepare_image, preview_resize
 from .pricing import Estimate
 from .runs import Connection, RunUpdate, cancel_task, choose_connection, curl_command, run_task
 from .settings import Settings
@@ -116,6 +118,11 @@ class TabHandlers:
                                 queue=False, show_progress="hidden")
             s["runs"].change(lambda runs: gr.update(choices=[(r["label"], r["url"]) for r in runs]),
                              inputs=s["runs"], outputs=f.remix_run, api_visibility="private", queue=False)
+        if "preview" in f.extras:
+            gr.on([f.first_file.change, f.aspect_ratio.change, f.resize_mode.change], self.resize_preview,
+                  inputs=[f.first_file, f.aspect_ratio, f.resize_mode],
+                  outputs=[f.extras["preview"], f.extras["image_notes"]], api_visibility="private",
+                  show_progress="hidden", trigger_mode="always_last")
         run_outputs = [self.status, *self.videos, self.request_json, self.curl, self.task_json, self.task_id,
                        self.cancel_btn, self.run_btn, s["spend"], s["runs"]]
         if "image_notes" in f.extras:
@@ -182,6 +189,19 @@ class TabHandlers:
         values = self.form.form_values(data, _frame_placeholders(self.form, data))
         est, problems = estimate_form(values, dict(self.ctx.settings.operator_prices))
         return cost_readout(est, problems, data[self.shared["spend"]], conn.simulated)
+
+    @staticmethod
+    async def resize_preview(path: str | None, aspect_ratio: str, mode: str) -> tuple:
+        """Check the dropped image at once and show what pad or crop will do to it."""
+        if not path:
+            return gr.update(value=None, visible=False), ""
+        try:
+            image = await asyncio.to_thread(prepare_image, Path(path).read_bytes(), Path(path).name)
+            preview = await asyncio.to_thread(preview_resize, image, aspect_ratio or "16:9", mode or "pad")
+        except ImageRejected as exc:
+            return gr.update(value=None, visible=False), f"- **This image cannot be used:** {exc.message}"
+        notes = [*image.adjustments, *image.warnings, *check_against(image, aspect_ratio or "16:9")]
+        return gr.update(value=preview, visible=True), "\n".join(f"- {n}" for n in notes)
 
     @staticmethod
     def remix_source_visibility(choice: str) -> tuple:

@@ -22,10 +22,12 @@ TAB_INTRO = {
 }
 
 
-def _frame_inputs(label: str, elem: str) -> tuple[gr.Image, gr.Textbox]:
+def _frame_inputs(label: str, elem: str) -> tuple[gr.File, gr.Textbox]:
     with gr.Column():
-        file = gr.Image(label=label, type="filepath", sources=["upload", "clipboard"], height=220,
-                        elem_id=f"{elem}-file")
+        # A file, not gr.Image: gr.Image would decode the upload itself, before our checks
+        # (bombs, truncation, renamed files) get to see the bytes.
+        file = gr.File(label=f"{label} (JPG, PNG, WEBP; other formats are converted)", file_types=["image"],
+                       type="filepath", height=140, elem_id=f"{elem}-file")
         url = gr.Textbox(label=f"…or paste an image URL ({label.lower()})", placeholder="https://…",
                          elem_id=f"{elem}-url")
     return file, url
@@ -50,6 +52,9 @@ def _build_form(action: str, destination: str) -> ActionForm:
                         frames["last_file"], frames["last_url"] = _frame_inputs("Last frame", f"{action}-last")
                 gr.Markdown(destination, elem_id=f"{action}-destination")  # said before anything is uploaded
                 extras["image_notes"] = gr.Markdown(elem_id=f"{action}-image-notes")
+                extras["preview"] = gr.Image(label="First frame as the video will frame it (resize mode)",
+                                             interactive=False, height=200, visible=False,
+                                             elem_id=f"{action}-resize-preview")
             if action == "remix":
                 frames["remix_from"] = gr.Radio([REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL],
                                                 value=REMIX_FROM_RUN, label="Source clip")

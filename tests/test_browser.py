@@ -159,6 +159,7 @@ def test_cancel_a_queued_task_shows_the_refund(page: Page, app: RunningApp) -> N
 def test_image_to_video_uploads_the_image_and_starts_on_it(page: Page, app: RunningApp, tmp_path: Path) -> None:
     open_tab(page, "image2video", "Image → Video")
     page.locator("#image2video-first-file input[type=file]").set_input_files(_png(tmp_path / "red.png", (220, 20, 20)))
+    expect(page.locator("#image2video-resize-preview img")).to_be_visible(timeout=15_000)
     page.fill("#image2video-prompt textarea", "The red wall cracks open to reveal a garden")
     choose(page, "image2video-duration", "4")
     run_and_wait(page, "image2video", shot="image2video.png")
@@ -170,6 +171,19 @@ def test_image_to_video_uploads_the_image_and_starts_on_it(page: Page, app: Runn
         frame = next(container.decode(video=0)).to_image().convert("RGB").resize((16, 9))
     r, g, b = (sum(p[i] for p in frame.getdata()) / 144 for i in range(3))
     assert r > 150 and g < 80 and b < 80
+
+
+def test_a_bad_image_is_refused_as_soon_as_it_is_dropped(page: Page, app: RunningApp, tmp_path: Path) -> None:
+    open_tab(page, "image2video", "Image → Video")
+    fake = tmp_path / "notes.png"
+    fake.write_text("this is a text file, not a picture")
+    page.locator("#image2video-first-file input[type=file]").set_input_files(str(fake))
+    expect(page.locator("#image2video-image-notes")).to_contain_text("cannot be used", timeout=15_000)
+    before = len(app.sim.submissions())
+    page.fill("#image2video-prompt textarea", "Anything")
+    page.locator("#image2video-run").click()
+    expect(page.locator("#image2video-status #run-status")).to_have_attribute("data-phase", "invalid")
+    assert len(app.sim.submissions()) == before
 
 
 def test_first_and_last_frame_tab(page: Page, tmp_path: Path) -> None:
