@@ -13,7 +13,7 @@ from gradio.data_classes import FileData
 
 from . import catalog
 from .catalog import FormValues
-from .frames import FrameError
+from .frames import PENDING_FRAME_URL, FrameError
 from .view import estimate_form
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form
     conn = ctx.connection(api_key, request)
     for field, (upload, url) in frames.items():
         if upload is not None or url:
-            setattr(form, field, "https://pending-upload.invalid/frame.png")
+            setattr(form, field, PENDING_FRAME_URL)
     problems = catalog.check(form)
     if problems:
         raise gr.Error("Not submitted: " + "; ".join(p.message for p in problems))
@@ -118,7 +118,7 @@ def register(ctx: "AppContext", demo: gr.Blocks) -> None:  # noqa: C901 - one sm
         form = _form(action, "price check", model, duration, resolution, "16:9", generate_audio, sample_count,
                      "", None, "")
         for field in catalog.REQUIRED_IMAGES.get(action, ()):
-            setattr(form, field, "https://pending-upload.invalid/frame.png")
+            setattr(form, field, PENDING_FRAME_URL)
         est, problems = estimate_form(form, dict(ctx.settings.operator_prices))
         return {
             "price_set": bool(est and est.price_set), "total_usd": est.total if est else None,

@@ -665,7 +665,6 @@ class ControlState:
 class FormCapabilities:
     duration: ControlState
     resolution: ControlState
-    aspect_ratio: ControlState
     audio: ControlState
     samples: ControlState
     person: ControlState
@@ -726,7 +725,6 @@ def capabilities(model_id: str, action: str, resolution: str | None, duration: i
     return FormCapabilities(
         duration=dur_state,
         resolution=res_state,
-        aspect_ratio=ControlState(spec.aspect_ratios, spec.aspect_ratios[0]),
         audio=audio_state,
         samples=samples_state,
         person=person_state,

@@ -199,25 +199,22 @@ class WaveClient:
 
     async def _request_with_retry(self, method: str, path: str, task_id: str) -> httpx.Response:
         """A call that is safe to repeat: transport errors, 429 and 5xx are retried with backoff."""
-        last_error: errors.WaveError | None = None
         for attempt in range(self.retry.attempts):
-            if attempt:
-                await self._sleep(delay)
             try:
                 response = await self._http.request(method, path)
             except httpx.TransportError as exc:
-                last_error = errors.ConnectionFailed(type(exc).__name__, task_id=task_id)
+                error: errors.WaveError = errors.ConnectionFailed(type(exc).__name__, task_id=task_id)
                 delay = self.retry.backoff(attempt)
-                continue
-            if response.status_code in _RETRY_STATUSES:
-                last_error = _error_from_response(response, task_id)
+            else:
+                if response.status_code < 400:
+                    return response
+                error = _error_from_response(response, task_id)
+                if response.status_code not in _RETRY_STATUSES:
+                    raise error
                 delay = self._delay_for(response, attempt)
-                continue
-            if response.status_code >= 400:
-                raise _error_from_response(response, task_id)
-            return response
-        assert last_error is not None
-        raise last_error
+            if attempt + 1 < self.retry.attempts:
+                await self._sleep(delay)
+        raise error
 
 
 @dataclass

@@ -70,10 +70,6 @@ class ActionForm:
                  "remix_url")
         return [c for c in (getattr(self, n) for n in names) if c is not None]
 
-    def price_inputs(self) -> list[gr.components.Component]:
-        return [self.model, self.prompt, self.duration, self.resolution, self.aspect_ratio, self.audio,
-                self.samples, self.negative_prompt, self.seed, self.person]
-
     def get(self, data: dict, name: str) -> Any:
         component = getattr(self, name)
         return None if component is None else data.get(component)

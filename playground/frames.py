@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 #: Where a remix source goes in the request: the newer page lists ``first_frame_image`` as
 #: "required for image2video / first_last_frame / remix", and documents nothing else for remix.
 REMIX_SOURCE_FIELD = "first_frame_image"
+#: Stands in for a frame the visitor gave but that is not uploaded yet, so validation and the
+#: price readout see it as present; never sent (uploading replaces it).
+PENDING_FRAME_URL = "https://pending-upload.invalid/frame.png"
 
 
 class FrameError(Exception):

@@ -18,15 +18,13 @@ import gradio as gr
 from . import catalog
 from .client import PollPolicy
 from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm
-from .frames import FrameError, FrameResolver
+from .frames import PENDING_FRAME_URL, FrameError, FrameResolver
 from .images import ImageRejected, check_against, prepare_image, preview_resize
 from .pricing import Estimate
 from .runs import Connection, RunUpdate, cancel_task, choose_connection, curl_command, run_task
 from .settings import Settings
 from .view import SessionSpend, cost_readout, estimate_form, mode_banner, model_info, problems_panel, status_panel
 
-#: Stand-in frame URL so the readout can price a form whose images are not uploaded yet.
-_PENDING_FRAME = "https://pending-upload.invalid/frame.png"
 
 
 def session_id(request: gr.Request | None) -> str:
@@ -71,11 +69,11 @@ def _frame_placeholders(form: ActionForm, data: dict) -> dict[str, str | None]:
     """Placeholders for frames the visitor gave, so validation sees them as present."""
     out: dict[str, str | None] = {}
     if form.action in ("image2video", "first_last_frame"):
-        out["first_frame_image"] = _PENDING_FRAME if form.has_frame_input(data, "first") else None
+        out["first_frame_image"] = PENDING_FRAME_URL if form.has_frame_input(data, "first") else None
     if form.action == "first_last_frame":
-        out["last_frame_image"] = _PENDING_FRAME if form.has_frame_input(data, "last") else None
+        out["last_frame_image"] = PENDING_FRAME_URL if form.has_frame_input(data, "last") else None
     if form.action == "remix":
-        out["first_frame_image"] = _PENDING_FRAME if _remix_given(form, data) else None
+        out["first_frame_image"] = PENDING_FRAME_URL if _remix_given(form, data) else None
     return out
 
 

@@ -82,11 +82,6 @@ class RunUpdate:
     def finished(self) -> bool:
         return self.phase in TERMINAL_PHASES
 
-    @property
-    def charged(self) -> bool:
-        """Whether this run is expected to cost money (what the session's running total counts)."""
-        return self.phase == "completed"
-
 
 def curl_command(base_url: str, body: dict[str, Any]) -> str:
     """A copy-ready command; the key stays in the reader's environment, never in the page."""

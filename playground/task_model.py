@@ -53,10 +53,6 @@ class MediaItem(_Lenient):
     def _epoch(cls, value: Any) -> float | None:
         return to_epoch_seconds(value)
 
-    @property
-    def url(self) -> str | None:
-        return self.urls[0] if self.urls else None
-
 
 class TaskResult(_Lenient):
     videos: list[MediaItem] = Field(default_factory=list)
