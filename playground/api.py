@@ -46,7 +46,9 @@ async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form
                frames: dict[str, tuple[FileData | None, str]]) -> Result:
     from .handlers import run_to_end
 
-    conn = ctx.connection(api_key, request)
+    # API callers have no browser identity: their runs are filed under their client session.
+    owner = ctx.owner(None, request)
+    conn = ctx.connection(api_key, owner)
     for field, (upload, url) in frames.items():
         if upload is not None or url:
             setattr(form, field, PENDING_FRAME_URL)
@@ -63,7 +65,8 @@ async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form
     built = catalog.build_request(form)
     if not built.ok:
         raise gr.Error("Not submitted: " + built.message())
-    final = await run_to_end(ctx, conn, built.body)
+    est, _ = estimate_form(built.resolved.form, dict(ctx.settings.operator_prices))
+    final = await run_to_end(ctx, conn, owner, form.action, built.body, est)
     if final.phase != "completed":
         raise gr.Error(final.message)
     return [FileData(path=str(p), mime_type="video/mp4") for p in final.videos], final.task_json or {}

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator
 
 import gradio as gr
+from fastapi import APIRouter, FastAPI
 
 from . import hosting
 from .frames import FrameResolver
 from .handlers import AppContext
+from .identity import Identities, load_secret
 from .settings import Settings
+from .store import RunStore
 from .simulator import SimulatorConfig, SimulatorServer
 from .ui import build_app
 from .view import CSS
@@ -27,10 +31,25 @@ class Playground:
     blocks: gr.Blocks
     context: AppContext
     simulator: SimulatorServer | None
+    #: Served beside Gradio: temporary image links and callback hooks.
+    routers: list[APIRouter] = field(default_factory=list)
 
     def launch(self, **kwargs: Any) -> Any:
         kwargs.setdefault("allowed_paths", [str(self.context.media_dir.resolve())])
+        kwargs.setdefault("app_kwargs", {})["lifespan"] = self._lifespan
         return self.blocks.launch(css=CSS, **kwargs)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        # Runs on the server's own event loop: routes join Gradio's app before the first request,
+        # and resumed runs are driven on the loop the page's handlers use.
+        for router in self.routers:
+            app.include_router(router)
+        resumed = await self.context.resume_after_restart()
+        if resumed:
+            log.info("resumed %d unfinished run(s) from the history", resumed)
+        yield
+        await self.context.tracker.close()
 
     def close(self) -> None:
         self.blocks.close()
@@ -39,8 +58,9 @@ class Playground:
 
 
 def create_playground(settings: Settings | None = None, env: dict[str, str] | None = None) -> Playground:
+    env = dict(os.environ if env is None else env)
     settings = settings or Settings.from_env(env)
-    media_dir = settings.data_dir / "media"
+    media_dir = settings.media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
     simulator = None
     if settings.demo_mode:
@@ -48,16 +68,28 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
                                  processing_seconds=settings.sim_processing_seconds)
         simulator = SimulatorServer.start_new(settings.data_dir / "simulator", config)
         log.info("demo mode: embedded simulator at %s", simulator.base_url)
-    live_hosts = hosting.hosts_from_env(os.environ if env is None else env, public_base_url=None, store=None)
+    routers: list[APIRouter] = []
+    temporary_files = hosting.TemporaryFileStore()
+    if settings.public_base_url:
+        routers.append(hosting.self_host_router(temporary_files))
+    live_hosts = hosting.hosts_from_env(env, public_base_url=settings.public_base_url, store=temporary_files)
     live_chain = hosting.UploadChain(live_hosts) if live_hosts else None
+    callbacks = None
+    if settings.public_base_url:
+        from .callbacks import CallbackHub
+
+        callbacks = CallbackHub(settings.public_base_url)
+        routers.append(callbacks.router())
     sim_url = simulator.base_url if simulator else None
+    secret = load_secret(settings.data_dir, env.get("PLAYGROUND_SECRET", ""))
     context = AppContext(settings=settings, simulator_url=sim_url, media_dir=media_dir,
-                         frames=FrameResolver(settings, live_chain, sim_url))
+                         frames=FrameResolver(settings, live_chain, sim_url), store=RunStore(settings.db_path),
+                         identities=Identities(secret), browser_secret=secret, callbacks=callbacks)
     blocks = build_app(context)
     # Runs are async and mostly wait on the provider, so they need no small concurrency cap;
     # the queue's size is the bound that protects the server.
     blocks.queue(default_concurrency_limit=None, max_size=512)
-    return Playground(blocks, context, simulator)
+    return Playground(blocks, context, simulator, routers)
 
 
 def launch() -> None:

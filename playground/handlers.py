@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import gradio as gr
 
@@ -21,10 +20,16 @@ from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm
 from .frames import PENDING_FRAME_URL, FrameError, FrameResolver
 from .images import ImageRejected, check_against, prepare_image, preview_resize
 from .pricing import Estimate
-from .runs import Connection, RunUpdate, cancel_task, choose_connection, curl_command, run_task
+from .budget import Budget
+from .identity import Identities
+from .runs import Connection, RunUpdate, cancel_task, choose_connection, curl_command
 from .settings import Settings
+from .store import RunRecord, RunStore
+from .tracker import RunTracker, TrackedRun, key_fingerprint
 from .view import SessionSpend, cost_readout, estimate_form, mode_banner, model_info, problems_panel, status_panel
 
+if TYPE_CHECKING:
+    from .callbacks import CallbackHub
 
 
 def session_id(request: gr.Request | None) -> str:
@@ -33,16 +38,46 @@ def session_id(request: gr.Request | None) -> str:
 
 @dataclass
 class AppContext:
-    """What every handler may use: operator settings and where the simulator listens. No visitor data."""
+    """What every handler may use: operator settings, the run tracker and history. No visitor data."""
 
     settings: Settings
     simulator_url: str | None
     media_dir: Path
     frames: FrameResolver
-    browser_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    store: RunStore
+    identities: Identities
+    #: Gradio's BrowserState obscures stored values with this; kept across restarts with the identities.
+    browser_secret: str = field(repr=False, default="")
+    callbacks: "CallbackHub | None" = None
+    tracker: RunTracker = field(init=False)
+    budget: Budget = field(init=False)
 
-    def connection(self, visitor_key: str | None, request: gr.Request | None) -> Connection:
-        return choose_connection(self.settings, self.simulator_url, visitor_key, session_id(request))
+    def __post_init__(self) -> None:
+        self.tracker = RunTracker(self.settings, self.store, self.media_dir, self.poll_policy, self.callbacks)
+        self.budget = Budget(self.settings, self.store)
+
+    def owner(self, visitor_token: str | None, request: gr.Request | None) -> str:
+        return self.identities.owner(visitor_token, session_id(request))
+
+    def connection(self, visitor_key: str | None, owner: str) -> Connection:
+        return choose_connection(self.settings, self.simulator_url, visitor_key, owner)
+
+    def connection_for_record(self, record: RunRecord) -> Connection | None:
+        """The connection an unfinished run resumes on after a restart, if the server holds its key."""
+        if record.mode == "server-key" and self.settings.api_key \
+                and key_fingerprint(self.settings.api_key) == record.key_fingerprint:
+            return Connection("server-key", self.settings.base_url, self.settings.api_key)
+        return None
+
+    async def resume_after_restart(self) -> int:
+        """Poll again what was running when the server stopped; say so for what cannot be."""
+        for record in await self.store.call(self.store.unfinished):
+            if record.mode == "demo":
+                # The embedded simulator starts empty: its tasks did not survive the restart.
+                await self.store.call(self.store.update, record.run_id, phase="error", charged=False,
+                                      message="The demo simulator restarted, so this simulated run is gone "
+                                              "(demo runs cost nothing).")
+        return await self.tracker.resume_unfinished(self.connection_for_record)
 
     def poll_policy(self, conn: Connection) -> PollPolicy:
         expected = (self.settings.sim_queue_seconds + self.settings.sim_processing_seconds) \
@@ -54,14 +89,30 @@ class AppContext:
 
         register(self, demo)
 
+    async def start_run(self, conn: Connection, owner: str, action: str, body: dict[str, Any],
+                        est: Estimate | None) -> TrackedRun | str:
+        """Check the budget and hand the run to the tracker; a refusal comes back as its message."""
+        cost = est.total if est else None
+        async with self.budget.lock:
+            standing = await self.budget.standing(conn, owner)
+            refusal = standing.refusal(cost) if standing else None
+            if refusal:
+                return refusal
+            sent, ticket = self.tracker.prepare(body)
+            record = RunRecord(owner=owner, mode=conn.mode, key_fingerprint=key_fingerprint(conn.api_key),
+                               action=action, model=str(body.get("model", "")), request=sent, estimated_cost=cost)
+            return await self.tracker.submit(conn, record, ticket)
 
-async def run_to_end(ctx: AppContext, conn: Connection, body: dict[str, Any]) -> RunUpdate:
+
+async def run_to_end(ctx: AppContext, conn: Connection, owner: str, action: str, body: dict[str, Any],
+                     est: Estimate | None) -> RunUpdate:
     """Run without a page (the API endpoints): the final update."""
-    last: RunUpdate | None = None
-    async with conn.client(ctx.settings) as client:
-        async for update in run_task(client, body, ctx.media_dir, ctx.poll_policy(conn)):
-            last = update
-    assert last is not None
+    run = await ctx.start_run(conn, owner, action, body, est)
+    if isinstance(run, str):
+        return RunUpdate("error", run)
+    last = run.latest
+    async for update in run.updates():
+        last = update
     return last
 
 
@@ -99,14 +150,13 @@ class TabHandlers:
     def wire(self) -> None:
         f, s = self.form, self.shared
         cap_inputs = {f.model, f.resolution, f.duration, f.audio, f.person, f.samples}
-        cap_outputs = [f.duration, f.resolution, f.audio, f.samples, f.person, f.seed, f.negative_prompt,
-                       f.enhance_prompt, f.model_info, f.nudge] + [c for c in (f.resize_mode, f.raw) if c]
+        cap_outputs = self.capability_outputs()
         # Not on page load: the built controls already match the default model, and a load-time
         # update would race with a visitor's first clicks.
         gr.on([f.model.input, f.resolution.input, f.duration.input, f.audio.input],
               self.apply_capabilities, inputs=cap_inputs, outputs=cap_outputs, api_visibility="private",
               queue=False, show_progress="hidden")
-        price_inputs = set(f.inputs()) | {s["key"], s["spend"]}
+        price_inputs = set(f.inputs()) | {s["key"], s["spend"], s["visitor"]}
         gr.on([c.change for c in f.inputs()] + [s["key"].change, s["spend"].change, s["demo"].load],
               self.readout, inputs=price_inputs, outputs=[self.cost], api_visibility="private",
               queue=False, show_progress="hidden", trigger_mode="always_last")
@@ -122,36 +172,79 @@ class TabHandlers:
                   outputs=[f.extras["preview"], f.extras["image_notes"]], api_visibility="private",
                   show_progress="hidden", trigger_mode="always_last")
         run_outputs = [self.status, *self.videos, self.request_json, self.curl, self.task_json, self.task_id,
-                       self.cancel_btn, self.run_btn, s["spend"], s["runs"]]
+                       self.cancel_btn, self.run_btn, s["spend"], s["runs"], s["pending"], s["history_changed"]]
         if "image_notes" in f.extras:
             run_outputs.append(f.extras["image_notes"])
-        self.run_btn.click(self.run, inputs=set(f.inputs()) | {s["key"], s["spend"], s["runs"]},
+        self.run_btn.click(self.run, inputs=set(f.inputs()) | {s["key"], s["spend"], s["runs"], s["visitor"],
+                                                                s["pending"]},
                            outputs=run_outputs, api_visibility="private", concurrency_limit=None,
                            show_progress="hidden")
-        self.cancel_btn.click(self.cancel, inputs={self.task_id, s["key"]}, outputs=[self.cancel_btn],
+        self.cancel_btn.click(self.cancel, inputs={self.task_id, s["key"], s["visitor"]}, outputs=[self.cancel_btn],
                               api_visibility="private", concurrency_limit=None, show_progress="hidden")
+        # After a refresh the page picks up its unfinished run where it left off.
+        s["visitor_ready"].change(self.resume, inputs={s["key"], s["spend"], s["runs"], s["visitor"], s["pending"]},
+                                  outputs=run_outputs, api_visibility="private", concurrency_limit=None,
+                                  show_progress="hidden")
 
     @staticmethod
     def wire_page(ctx: AppContext, demo: gr.Blocks, shared: dict) -> None:
         key, remember, stored = shared["key"], shared["remember"], shared["stored_key"]
+        visitor = shared["visitor"]
 
-        def restore(saved: str, request: gr.Request) -> tuple:
-            conn = ctx.connection(saved, request)
-            return gr.update(value=saved or ""), gr.update(value=bool(saved)), mode_banner(conn)
+        def restore(saved: str, token: str, request: gr.Request) -> tuple:
+            # A new browser (or a token this server did not sign) gets a fresh identity.
+            token = token if ctx.identities.valid(token) else ctx.identities.issue()
+            conn = ctx.connection(saved, ctx.owner(token, request))
+            return (gr.update(value=saved or ""), gr.update(value=bool(saved)), mode_banner(conn), token,
+                    token)
 
-        def banner(visitor_key: str, request: gr.Request) -> str:
-            return mode_banner(ctx.connection(visitor_key, request))
+        def banner(visitor_key: str, token: str, request: gr.Request) -> str:
+            return mode_banner(ctx.connection(visitor_key, ctx.owner(token, request)))
 
         def remember_key(visitor_key: str, keep: bool) -> str:
             return (visitor_key or "") if keep else ""
 
-        demo.load(restore, inputs=stored, outputs=[key, remember, shared["banner"]], api_visibility="private",
-                  queue=False)
-        key.change(banner, inputs=key, outputs=shared["banner"], api_visibility="private", queue=False)
+        demo.load(restore, inputs=[stored, visitor],
+                  outputs=[key, remember, shared["banner"], visitor, shared["visitor_ready"]],
+                  api_visibility="private", queue=False)
+        key.change(banner, inputs=[key, visitor], outputs=shared["banner"], api_visibility="private", queue=False)
         gr.on([key.change, remember.change], remember_key, inputs=[key, remember], outputs=stored,
               api_visibility="private", queue=False)
 
+    def capability_outputs(self) -> list[Any]:
+        f = self.form
+        return [f.duration, f.resolution, f.audio, f.samples, f.person, f.seed, f.negative_prompt,
+                f.enhance_prompt, f.model_info, f.nudge] + [c for c in (f.resize_mode, f.raw) if c]
+
     # -- handlers ----------------------------------------------------------------------------
+
+    def fill_from(self, values: catalog.FormValues) -> dict:
+        """Updates that put a recorded request back into this tab's controls."""
+        f = self.form
+        spec = catalog.get_model(values.model)
+        updates = self.apply_capabilities({
+            f.model: values.model, f.resolution: values.resolution or spec.default_resolution,
+            f.duration: values.duration or spec.default_duration, f.audio: bool(values.generate_audio),
+            f.person: values.person_generation, f.samples: values.sample_count or 1})
+        updates.update({f.model: values.model, f.prompt: values.prompt,
+                        f.aspect_ratio: values.aspect_ratio or "16:9",
+                        f.negative_prompt: values.negative_prompt or "", f.seed: values.seed,
+                        f.callback_url: values.callback_url or ""})
+        if f.resize_mode is not None:
+            updates[f.resize_mode] = values.resize_mode or "pad"
+        if f.raw is not None:
+            updates[f.raw] = bool(values.raw)
+        for which in ("first", "last"):
+            if getattr(f, f"{which}_url") is not None:
+                # The hosted copy of the image is re-used by its link; the upload box is cleared.
+                updates[getattr(f, f"{which}_url")] = getattr(values, f"{which}_frame_image") or ""
+                updates[getattr(f, f"{which}_file")] = None
+        if f.remix_from is not None:
+            updates.update({f.remix_from: REMIX_FROM_URL, f.remix_url: gr.update(value=values.first_frame_image or "",
+                                                                                  visible=True),
+                            f.remix_run: gr.update(visible=False), f.remix_task: gr.update(visible=False)})
+        return updates
+
 
     def apply_capabilities(self, data: dict) -> dict:
         f = self.form
@@ -182,11 +275,14 @@ class TabHandlers:
             updates[f.raw] = gr.update(visible=caps.raw_offered)
         return updates
 
-    def readout(self, data: dict, request: gr.Request) -> str:
-        conn = self.ctx.connection(data.get(self.shared["key"]), request)
+    async def readout(self, data: dict, request: gr.Request) -> str:
+        owner = self.ctx.owner(data.get(self.shared["visitor"]), request)
+        conn = self.ctx.connection(data.get(self.shared["key"]), owner)
         values = self.form.form_values(data, _frame_placeholders(self.form, data))
         est, problems = estimate_form(values, dict(self.ctx.settings.operator_prices))
-        return cost_readout(est, problems, data[self.shared["spend"]], conn.simulated)
+        text = cost_readout(est, problems, data[self.shared["spend"]], conn.simulated)
+        standing = await self.ctx.budget.standing(conn, owner)
+        return f"{text}\n\n{standing.line()}" if standing else text
 
     @staticmethod
     async def resize_preview(path: str | None, aspect_ratio: str, mode: str) -> tuple:
@@ -211,14 +307,15 @@ class TabHandlers:
         if not task_id:
             gr.Info("There is no running task to cancel.")
             return gr.update(interactive=False)
-        conn = self.ctx.connection(data[self.shared["key"]], request)
+        conn = self.ctx.connection(data[self.shared["key"]], self.ctx.owner(data[self.shared["visitor"]], request))
         async with conn.client(self.ctx.settings) as client:
             gr.Info(await cancel_task(client, task_id))
         return gr.update(interactive=False)
 
     async def run(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
         f, s = self.form, self.shared
-        conn = self.ctx.connection(data[s["key"]], request)
+        owner = self.ctx.owner(data[s["visitor"]], request)
+        conn = self.ctx.connection(data[s["key"]], owner)
         values = f.form_values(data, _frame_placeholders(f, data))
         problems = catalog.check(values)
         if problems:
@@ -237,35 +334,90 @@ class TabHandlers:
             yield {self.status: problems_panel(list(built.problems)), self.run_btn: gr.update(interactive=True)}
             return
         est, _ = estimate_form(built.resolved.form, dict(self.ctx.settings.operator_prices))
-        intro = {self.request_json: json.dumps(built.body, indent=2, ensure_ascii=False),
-                 self.curl: curl_command(conn.base_url if not conn.simulated else self.ctx.settings.base_url,
-                                         built.body)}
+        run = await self.ctx.start_run(conn, owner, f.action, built.body, est)
+        if isinstance(run, str):
+            yield {self.status: problems_panel([catalog.Problem("budget", run)]),
+                   self.run_btn: gr.update(interactive=True)}
+            return
+        sent = run.record.request
+        intro = {self.request_json: json.dumps(sent, indent=2, ensure_ascii=False),
+                 self.curl: curl_command(conn.base_url if not conn.simulated else self.ctx.settings.base_url, sent)}
         if "image_notes" in f.extras:
             intro[f.extras["image_notes"]] = "\n".join(f"- {n}" for n in notes)
         yield intro
-        async for out in self._stream(conn, built.body, est, data):
+        async for out in self._follow(run, data):
             yield out
 
-    async def _stream(self, conn: Connection, body: dict, est: Estimate | None, data: dict) -> AsyncIterator[dict]:
+    async def resume(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
+        """On page load: follow this tab's newest unfinished run, or show how it ended meanwhile."""
         s = self.shared
-        async with conn.client(self.ctx.settings) as client:
-            async for update in run_task(client, body, self.ctx.media_dir, self.ctx.poll_policy(conn)):
-                out: dict = {self.status: status_panel(update), self.task_id: update.task_id,
-                             self.cancel_btn: gr.update(interactive=update.phase == "queued")}
-                if update.task_json is not None:
-                    out[self.task_json] = update.task_json
-                if update.finished:
-                    out.update(self._final(update, est, data, s))
-                yield out
+        owner = self.ctx.owner(data[s["visitor"]], request)
+        record = await self._run_to_resume(owner, data[s["pending"]] or [])
+        if record is None:
+            return
+        run = self.ctx.tracker.live(owner, record.run_id)
+        if run is None and record.finished:
+            # It ended while the page was away: show the outcome once, and forget the pending entry.
+            update = RunUpdate(record.phase, record.message, task_id=record.task_id, progress=100,
+                               videos=tuple(Path(p) for p in record.files), video_urls=tuple(record.urls),
+                               queued_seconds=record.queued_seconds, processing_seconds=record.processing_seconds)
+            out = self._present(update, None, data)
+            out[s["pending"]] = _without(data[s["pending"]], record.run_id)
+            yield out
+            return
+        if run is None:
+            if not record.task_id:
+                return
+            conn = self.ctx.connection(data[s["key"]], owner)
+            if conn.mode != record.mode or key_fingerprint(conn.api_key) != record.key_fingerprint:
+                yield {self.status: status_panel(RunUpdate(
+                    "queued", "This run was made with your own key: enter it above to resume it.",
+                    task_id=record.task_id)), self.task_id: record.task_id}
+                return
+            run = await self.ctx.tracker.attach(conn, owner, record.task_id)
+        yield {self.request_json: json.dumps(record.request, indent=2, ensure_ascii=False)}
+        async for out in self._follow(run, data):
+            yield out
 
-    def _final(self, update: RunUpdate, est: Estimate | None, data: dict, s: dict) -> dict:
+    async def _run_to_resume(self, owner: str, pending: list[dict]) -> RunRecord | None:
+        store = self.ctx.store
+        ids = [p.get("run_id") for p in pending if isinstance(p, dict) and p.get("action") == self.form.action]
+        candidates = [r for r in [await store.call(store.owned_run, owner, i) for i in ids if i] if r]
+        candidates += [r for r in await store.call(store.unfinished) if r.owner == owner
+                       and r.action == self.form.action]
+        return max(candidates, key=lambda r: r.created_at, default=None)
+
+    async def _follow(self, run: TrackedRun, data: dict) -> AsyncIterator[dict]:
+        s = self.shared
+        announced = False
+        async for update in run.updates():
+            out = self._present(update, run.record.estimated_cost, data)
+            if update.task_id and not announced and not update.finished:
+                announced = True  # the id is in the browser from now on, whatever happens to this page
+                entry = {"run_id": run.record.run_id, "task_id": update.task_id, "action": self.form.action}
+                out[s["pending"]] = [entry, *_without(data[s["pending"]], run.record.run_id)]
+            if update.finished:
+                out[s["pending"]] = _without(data[s["pending"]], run.record.run_id)
+                out[s["history_changed"]] = f"{run.record.run_id}:{update.phase}"
+            yield out
+
+    def _present(self, update: RunUpdate, cost: float | None, data: dict) -> dict:
+        out: dict = {self.status: status_panel(update), self.task_id: update.task_id,
+                     self.cancel_btn: gr.update(interactive=update.phase == "queued")}
+        if update.task_json is not None:
+            out[self.task_json] = update.task_json
+        if update.finished:
+            out.update(self._final(update, cost, data, self.shared))
+        return out
+
+    def _final(self, update: RunUpdate, cost: float | None, data: dict, s: dict) -> dict:
         out: dict = {self.run_btn: gr.update(interactive=True), self.cancel_btn: gr.update(interactive=False)}
         if update.phase != "completed":
             return out
         for index, video in enumerate(self.videos):
             path = update.videos[index] if index < len(update.videos) else None
             out[video] = gr.update(value=str(path) if path else None, visible=path is not None or index == 0)
-        spend: SessionSpend = data[s["spend"]].add(est)
+        spend: SessionSpend = data[s["spend"]].add(cost)
         out[s["spend"]] = spend
         runs = list(data[s["runs"]])
         for index, url in enumerate(update.video_urls):
@@ -273,6 +425,10 @@ class TabHandlers:
             runs.insert(0, {"label": label, "url": url, "task_id": update.task_id})
         out[s["runs"]] = runs
         return out
+
+
+def _without(pending: list[dict] | None, run_id: str) -> list[dict]:
+    return [p for p in (pending or []) if isinstance(p, dict) and p.get("run_id") != run_id]
 
 
 def _as_int(value: Any) -> int | None:

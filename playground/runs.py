@@ -46,17 +46,17 @@ class Connection:
 
 
 def choose_connection(settings: Settings, simulator_url: str | None, visitor_key: str | None,
-                      session_id: str) -> Connection:
+                      identity: str) -> Connection:
     """The server's key wins; else the visitor's own; else the embedded simulator.
 
-    In demo mode each browser session gets its own simulator identity, so sessions never see
-    each other's tasks there either.
+    In demo mode each visitor gets their own simulator identity (``identity`` is the owner id,
+    stable across refreshes), so visitors never see each other's tasks there either.
     """
     visitor_key = (visitor_key or "").strip()
     if settings.demo or (not settings.api_key and not visitor_key):
         if not simulator_url:
             raise RuntimeError("demo mode needs the embedded simulator")
-        return Connection("demo", simulator_url, f"demo-{session_id}")
+        return Connection("demo", simulator_url, f"demo-{identity}")
     if settings.api_key:
         return Connection("server-key", settings.base_url, settings.api_key)
     return Connection("visitor-key", settings.base_url, visitor_key)
@@ -171,25 +171,73 @@ async def watch(task: Task, policy: PollPolicy, clock: _Clock,
         pumper.cancel()
 
 
-async def download_results(urls: list[str], folder: Path, timeout: float = 120.0) -> list[Path]:
-    """Stream every result to disk at once: provider links expire (24 h to 3 days)."""
+@dataclass(frozen=True)
+class DownloadPolicy:
+    """How results are fetched: a stalled or endless transfer must end in a clear error, not a hang."""
+
+    #: Nothing arriving for this long means the transfer has stalled (httpx applies it per read).
+    read_timeout: float = 60.0
+    connect_timeout: float = 15.0
+    #: One file may take this long in all; a trickle slower than this will not finish usefully.
+    deadline: float = 15 * 60.0
+    #: Links are plain GETs and stay valid for a day or more, so a broken transfer is tried again.
+    attempts: int = 3
+    retry_delay: float = 1.0
+
+
+async def download_results(urls: list[str], folder: Path, policy: DownloadPolicy = DownloadPolicy()) -> list[Path]:
+    """Stream every result to disk at once: provider links expire (24 h to 3 days).
+
+    Raises :class:`errors.ResultLinkRefused` when a link answers 403/404/410 (expired), else
+    :class:`errors.DownloadFailed` once the attempts are spent; no half-written file is left.
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
     paths: list[Path] = []
-    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=15.0), follow_redirects=True) as http:
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http:
         for index, url in enumerate(urls, start=1):
             path = folder / f"sample-{index}.mp4"
-            partial = path.with_suffix(".part")
-            async with http.stream("GET", url) as response:
-                if response.status_code in (403, 404, 410):
-                    raise errors.UnexpectedResponse(
-                        f"result link answered HTTP {response.status_code}; it may have expired")
-                response.raise_for_status()
-                with partial.open("wb") as out:
-                    async for chunk in response.aiter_bytes(1 << 16):
-                        out.write(chunk)
-            partial.replace(path)
+            await _download_with_retry(http, url, path, policy)
             paths.append(path)
     return paths
+
+
+async def _download_with_retry(http: httpx.AsyncClient, url: str, path: Path, policy: DownloadPolicy) -> None:
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            await asyncio.wait_for(_download_once(http, url, path), policy.deadline)
+            return
+        except errors.ResultLinkRefused:
+            raise
+        except asyncio.TimeoutError:
+            failure = errors.DownloadFailed(f"still incomplete after {policy.deadline:g} s")
+        except (httpx.HTTPError, OSError) as exc:
+            failure = errors.DownloadFailed(_transfer_problem(exc))
+        finally:
+            path.with_suffix(".part").unlink(missing_ok=True)
+        if attempt < policy.attempts:
+            await asyncio.sleep(policy.retry_delay * attempt)
+    raise failure
+
+
+def _transfer_problem(exc: BaseException) -> str:
+    if isinstance(exc, httpx.ReadTimeout):
+        return "the transfer stalled"
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__
+
+
+async def _download_once(http: httpx.AsyncClient, url: str, path: Path) -> None:
+    partial = path.with_suffix(".part")
+    async with http.stream("GET", url) as response:
+        if response.status_code in (403, 404, 410):
+            raise errors.ResultLinkRefused(f"HTTP {response.status_code}", status=response.status_code)
+        response.raise_for_status()
+        with partial.open("wb") as out:
+            async for chunk in response.aiter_bytes(1 << 16):
+                out.write(chunk)
+    partial.replace(path)
 
 
 def _failure(phase: Phase, exc: errors.WaveError, clock: _Clock, task: Task | None) -> RunUpdate:
@@ -211,6 +259,28 @@ async def run_task(client: WaveClient, body: dict[str, Any], media_dir: Path, po
     except errors.WaveError as exc:
         yield _failure("error", exc, clock, None)
         return
+    async for update in follow_task(task, media_dir, policy, wake, clock):
+        yield update
+
+
+async def attach_task(client: WaveClient, task_id: str, media_dir: Path, policy: PollPolicy,
+                      wake: asyncio.Event | None = None) -> AsyncIterator[RunUpdate]:
+    """Pick up a task submitted earlier (a refreshed page, a restarted server, a pasted id)."""
+    clock = _Clock()
+    yield RunUpdate(phase="queued", message=f"Looking up task {task_id}…", task_id=task_id)
+    try:
+        task = await client.get(task_id)
+    except errors.WaveError as exc:
+        yield RunUpdate(phase="error", message=str(exc), task_id=task_id, error=exc)
+        return
+    async for update in follow_task(task, media_dir, policy, wake, clock):
+        yield update
+
+
+async def follow_task(task: Task, media_dir: Path, policy: PollPolicy, wake: asyncio.Event | None = None,
+                      clock: _Clock | None = None) -> AsyncIterator[RunUpdate]:
+    """Watch a known task to its end and save its videos; the id is in every update."""
+    clock = clock or _Clock()
     state: TaskState = task.state
     async for item in watch(task, policy, clock, wake):
         if isinstance(item, errors.PollTimeout):

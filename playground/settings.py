@@ -32,11 +32,42 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw) if raw else None
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
         return default
     return raw in ("1", "true", "yes", "on")
+
+
+def _money(env: Mapping[str, str], name: str) -> float | None:
+    if not env.get(name, "").strip():
+        return None
+    value = _float(env, name, 0.0)
+    if value < 0:
+        raise SettingsError(f"{name} must be a non-negative amount in USD")
+    return value
+
+
+def public_base_url_from_env(env: Mapping[str, str]) -> str | None:
+    """Where the internet reaches this app: ``PUBLIC_BASE_URL``, else the Space's own host.
+
+    Hugging Face sets ``SPACE_HOST`` (``owner-name.hf.space``) in every Space; an operator can turn
+    the self-detection off with ``PUBLIC_BASE_URL=none`` (a private Space is not reachable).
+    """
+    raw = env.get("PUBLIC_BASE_URL", "").strip()
+    if raw.lower() in ("none", "off", "0"):
+        return None
+    if raw:
+        if not raw.startswith(("http://", "https://")):
+            raise SettingsError(f"PUBLIC_BASE_URL must start with http:// or https://, got {raw!r}")
+        return raw.rstrip("/")
+    space_host = env.get("SPACE_HOST", "").strip()
+    return f"https://{space_host}" if space_host else None
 
 
 def parse_operator_prices(text: str, origin: str) -> dict[str, float]:
@@ -75,10 +106,29 @@ class Settings:
     sim_queue_seconds: float = 2.0
     sim_processing_seconds: float = 12.0
     data_dir: Path = Path(".playground-data")
+    #: Finished videos; defaults to ``data_dir/media``.
+    media_dir_setting: Path | None = None
+    #: The run history database; defaults to ``data_dir/history.sqlite3``.
+    db_path_setting: Path | None = None
+    #: Where the internet reaches this app (image self-hosting, callbacks); None when it cannot.
+    public_base_url: str | None = None
+    #: Caps on what runs on the server's key may cost, in USD; None means no cap.
+    budget_per_visitor: float | None = None
+    budget_total: float | None = None
+    #: The visitor cap counts runs of this many past hours, so it renews instead of locking forever.
+    budget_window_hours: float = 24.0
 
     @property
     def demo_mode(self) -> bool:
         return self.demo or not self.api_key
+
+    @property
+    def media_dir(self) -> Path:
+        return self.media_dir_setting or self.data_dir / "media"
+
+    @property
+    def db_path(self) -> Path:
+        return self.db_path_setting or self.data_dir / "history.sqlite3"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -105,4 +155,10 @@ class Settings:
             sim_queue_seconds=_float(env, "SIM_QUEUE_SECONDS", 2.0),
             sim_processing_seconds=_float(env, "SIM_PROCESSING_SECONDS", 12.0),
             data_dir=Path(env.get("PLAYGROUND_DATA_DIR", "").strip() or ".playground-data"),
+            media_dir_setting=_path(env, "PLAYGROUND_MEDIA_DIR"),
+            db_path_setting=_path(env, "PLAYGROUND_DB"),
+            public_base_url=public_base_url_from_env(env),
+            budget_per_visitor=_money(env, "PLAYGROUND_BUDGET_PER_VISITOR_USD"),
+            budget_total=_money(env, "PLAYGROUND_BUDGET_TOTAL_USD"),
+            budget_window_hours=_float(env, "PLAYGROUND_BUDGET_WINDOW_HOURS", 24.0),
         )

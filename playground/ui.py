@@ -11,7 +11,8 @@ import gradio as gr
 from . import catalog
 from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm, model_choices
 from .handlers import AppContext, TabHandlers
-from .view import CSS, SessionSpend, model_info, status_panel
+from .history import HistoryTab
+from .view import SessionSpend, model_info, status_panel
 
 MAX_SAMPLES = 4
 TAB_INTRO = {
@@ -96,7 +97,7 @@ def _build_form(action: str, destination: str) -> ActionForm:
                       callback_url=callback, resize_mode=resize, raw=raw, nudge=nudge, extras=extras, **frames)
 
 
-def _build_tab(action: str, ctx: AppContext, shared: dict) -> None:
+def _build_tab(action: str, ctx: AppContext, shared: dict) -> TabHandlers:
     gr.Markdown(TAB_INTRO[action])
     form = _build_form(action, ctx.frames.destination_text())
     with gr.Row(equal_height=False):
@@ -118,6 +119,18 @@ def _build_tab(action: str, ctx: AppContext, shared: dict) -> None:
     handlers = TabHandlers(ctx, form, shared, cost=cost, run=run, cancel=cancel, status=status, videos=videos,
                            request_json=request_json, curl=curl, task_json=task_json, task_id=task_id)
     handlers.wire()
+    return handlers
+
+
+def _identity_state(ctx: AppContext) -> dict:
+    """What the browser keeps across refreshes: who it is and which runs it is waiting for."""
+    return {
+        "visitor": gr.BrowserState("", storage_key="veo-playground-visitor", secret=ctx.browser_secret),
+        "pending": gr.BrowserState([], storage_key="veo-playground-pending", secret=ctx.browser_secret),
+        # Set once the page knows who it is: resuming and the history listing wait for it.
+        "visitor_ready": gr.State(""),
+        "history_changed": gr.State(""),
+    }
 
 
 def build_app(ctx: AppContext) -> gr.Blocks:
@@ -133,10 +146,16 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         shared = {"demo": demo, "key": key, "remember": remember, "banner": banner, "key_box": key_box,
                   "spend": gr.State(SessionSpend()), "runs": gr.State([]),
                   "stored_key": gr.BrowserState("", storage_key="veo-playground-key", secret=ctx.browser_secret)}
-        with gr.Tabs():
+        shared.update(_identity_state(ctx))
+        tab_handlers: dict[str, TabHandlers] = {}
+        with gr.Tabs() as tabs:
             for action in catalog.ACTIONS:
                 with gr.Tab(catalog.ACTION_LABELS[action], id=action, elem_id=f"tab-{action}"):
-                    _build_tab(action, ctx, shared)
+                    tab_handlers[action] = _build_tab(action, ctx, shared)
+            with gr.Tab("History", id="history", elem_id="tab-history") as history_tab:
+                history = HistoryTab(ctx, shared, tabs, tab_handlers)
+                history.build()
+        history.wire(history_tab)
         TabHandlers.wire_page(ctx, demo, shared)
         ctx.register_api(demo)
     return demo

@@ -23,10 +23,10 @@ class SessionSpend:
     #: The last finished run's price; ``None`` before any run or when its price is not set.
     last: float | None = None
 
-    def add(self, est: Estimate | None) -> "SessionSpend":
-        if est is None or est.total is None:
+    def add(self, cost: float | None) -> "SessionSpend":
+        if cost is None:
             return SessionSpend(self.total, self.runs + 1, self.unpriced_runs + 1, None)
-        return SessionSpend(round(self.total + est.total, 6), self.runs + 1, self.unpriced_runs, est.total)
+        return SessionSpend(round(self.total + cost, 6), self.runs + 1, self.unpriced_runs, cost)
 
     def line(self) -> str:
         if not self.runs:

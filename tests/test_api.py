@@ -25,7 +25,7 @@ def _png(path, colour) -> str:
 def _first_frame_rgb(video_path: str) -> tuple[float, float, float]:
     with av.open(video_path) as container:
         frame = next(container.decode(video=0)).to_image().convert("RGB").resize((32, 18))
-    pixels = list(frame.getdata())
+    pixels = list(frame.get_flattened_data())
     return tuple(sum(p[i] for p in pixels) / len(pixels) for i in range(3))
 
 

@@ -1,0 +1,61 @@
+"""Who a visitor is, across refreshes and restarts, without accounts.
+
+The server hands each new browser a random token signed with the server's secret and the page
+keeps it in ``gr.BrowserState``. Gradio's BrowserState "encryption" happens in the browser with a
+secret the page itself carries, so it hides the value from other sites, not from the visitor: the
+signature is what stops a visitor from making up an identity, and the token's 192 random bits
+are what stop them from guessing another's. Runs are filed under a hash of the token (the owner
+id), so the history database never holds a token that could be replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+_PREFIX = "v1"
+
+
+def load_secret(data_dir: Path, env_value: str = "") -> str:
+    """The server's signing secret: ``PLAYGROUND_SECRET``, else one kept in the data folder.
+
+    It must survive restarts, or every visitor would lose their history at each one.
+    """
+    if env_value.strip():
+        return env_value.strip()
+    path = data_dir / "identity-secret"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value)
+    return value
+
+
+class Identities:
+    def __init__(self, secret: str) -> None:
+        self._key = secret.encode()
+
+    def _sign(self, nonce: str) -> str:
+        return hmac.new(self._key, nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self) -> str:
+        nonce = secrets.token_urlsafe(24)
+        return f"{_PREFIX}.{nonce}.{self._sign(nonce)}"
+
+    def valid(self, token: str | None) -> bool:
+        parts = (token or "").split(".")
+        return len(parts) == 3 and parts[0] == _PREFIX and hmac.compare_digest(parts[2], self._sign(parts[1]))
+
+    def owner(self, token: str | None, session_hash: str) -> str:
+        """The owner id runs are filed under; a page without a valid token owns only its session."""
+        if self.valid(token):
+            return "visitor-" + hashlib.sha256(token.encode()).hexdigest()[:32]  # type: ignore[union-attr]
+        return "session-" + hashlib.sha256(session_hash.encode()).hexdigest()[:32]
