@@ -182,12 +182,13 @@ class TabHandlers:
         self.cancel_btn.click(self.cancel, inputs={self.task_id, s["key"], s["visitor"]}, outputs=[self.cancel_btn],
                               api_visibility="private", concurrency_limit=None, show_progress="hidden")
         # After a refresh the page picks up its unfinished run where it left off.
-        s["visitor_ready"].change(self.resume, inputs={s["key"], s["spend"], s["runs"], s["visitor"], s["pending"]},
+        s["loaded"].then(self.resume, inputs={s["key"], s["spend"], s["runs"], s["visitor"], s["pending"]},
                                   outputs=run_outputs, api_visibility="private", concurrency_limit=None,
                                   show_progress="hidden")
 
     @staticmethod
-    def wire_page(ctx: AppContext, demo: gr.Blocks, shared: dict) -> None:
+    def wire_page(ctx: AppContext, demo: gr.Blocks, shared: dict) -> Any:
+        """Page-level events; returns the load event, which per-tab resumes follow with ``.then``."""
         key, remember, stored = shared["key"], shared["remember"], shared["stored_key"]
         visitor = shared["visitor"]
 
@@ -195,8 +196,7 @@ class TabHandlers:
             # A new browser (or a token this server did not sign) gets a fresh identity.
             token = token if ctx.identities.valid(token) else ctx.identities.issue()
             conn = ctx.connection(saved, ctx.owner(token, request))
-            return (gr.update(value=saved or ""), gr.update(value=bool(saved)), mode_banner(conn), token,
-                    token)
+            return gr.update(value=saved or ""), gr.update(value=bool(saved)), mode_banner(conn), token
 
         def banner(visitor_key: str, token: str, request: gr.Request) -> str:
             return mode_banner(ctx.connection(visitor_key, ctx.owner(token, request)))
@@ -204,12 +204,12 @@ class TabHandlers:
         def remember_key(visitor_key: str, keep: bool) -> str:
             return (visitor_key or "") if keep else ""
 
-        demo.load(restore, inputs=[stored, visitor],
-                  outputs=[key, remember, shared["banner"], visitor, shared["visitor_ready"]],
-                  api_visibility="private", queue=False)
+        loaded = demo.load(restore, inputs=[stored, visitor], outputs=[key, remember, shared["banner"], visitor],
+                           api_visibility="private", queue=False)
         key.change(banner, inputs=[key, visitor], outputs=shared["banner"], api_visibility="private", queue=False)
         gr.on([key.change, remember.change], remember_key, inputs=[key, remember], outputs=stored,
               api_visibility="private", queue=False)
+        return loaded
 
     def capability_outputs(self) -> list[Any]:
         f = self.form
@@ -350,6 +350,8 @@ class TabHandlers:
 
     async def resume(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
         """On page load: follow this tab's newest unfinished run, or show how it ended meanwhile."""
+        # A generator that yields nothing would blank every output; a bare update changes none.
+        yield {self.status: gr.update()}
         s = self.shared
         owner = self.ctx.owner(data[s["visitor"]], request)
         record = await self._run_to_resume(owner, data[s["pending"]] or [])
@@ -366,18 +368,24 @@ class TabHandlers:
             yield out
             return
         if run is None:
-            if not record.task_id:
+            run = await self._reattach(record, data, owner)
+            if isinstance(run, dict):
+                yield run
                 return
-            conn = self.ctx.connection(data[s["key"]], owner)
-            if conn.mode != record.mode or key_fingerprint(conn.api_key) != record.key_fingerprint:
-                yield {self.status: status_panel(RunUpdate(
-                    "queued", "This run was made with your own key: enter it above to resume it.",
-                    task_id=record.task_id)), self.task_id: record.task_id}
-                return
-            run = await self.ctx.tracker.attach(conn, owner, record.task_id)
         yield {self.request_json: json.dumps(record.request, indent=2, ensure_ascii=False)}
         async for out in self._follow(run, data):
             yield out
+
+    async def _reattach(self, record: RunRecord, data: dict, owner: str) -> TrackedRun | dict:
+        """Poll a run again that no live driver follows (the server restarted); or say what it needs."""
+        conn = self.ctx.connection(data[self.shared["key"]], owner)
+        if not record.task_id:
+            return {self.status: gr.update()}
+        if conn.mode != record.mode or key_fingerprint(conn.api_key) != record.key_fingerprint:
+            return {self.status: status_panel(RunUpdate(
+                "queued", "This run was made with your own key: enter it above to resume it.",
+                task_id=record.task_id)), self.task_id: record.task_id}
+        return await self.ctx.tracker.attach(conn, owner, record.task_id)
 
     async def _run_to_resume(self, owner: str, pending: list[dict]) -> RunRecord | None:
         store = self.ctx.store

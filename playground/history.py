@@ -113,7 +113,8 @@ class HistoryTab:
         s = self.shared
         listing = dict(fn=self.list_runs, inputs=[s["visitor"]], outputs=[self.gallery, self.listed, self.empty],
                        api_visibility="private", queue=False, show_progress="hidden")
-        gr.on([self.refresh.click, tab.select, s["history_changed"].change, s["visitor_ready"].change], **listing)
+        gr.on([self.refresh.click, tab.select, s["history_changed"].change], **listing)
+        s["loaded"].then(**listing)
         self.gallery.select(self.show, inputs=[s["visitor"], self.listed],
                             outputs=[self.selected, self.detail_row, self.video, self.details, self.request],
                             api_visibility="private", queue=False)
@@ -212,7 +213,7 @@ class HistoryTab:
         others = [r for r in await self.ctx.store.call(self.ctx.store.runs_of_task, task_id) if r.owner != owner]
         if others and conn.mode != "visitor-key":
             # On a shared key, a task someone else started stays theirs even if its id leaks.
-            yield (status_panel(None, f"Task {task_id} belongs to another visitor of this server."),
+            yield (status_panel(RunUpdate("error", f"Task {task_id} belongs to another visitor of this server.")),
                    gr.update(), gr.update(), gr.update())
             return
         run = await self.ctx.tracker.attach(conn, owner, task_id)

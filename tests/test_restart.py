@@ -1,0 +1,118 @@
+"""Nothing paid for is lost when the server dies, and a budget refuses before anything is sent.
+
+The app runs as `python app.py` in its own process with a server key, against the simulator in
+this process (so the simulator, like the real provider, outlives the app). It is killed with
+SIGKILL mid-task and started again on the same data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from gradio_client import Client
+
+from playground.settings import Settings
+from playground.simulator import SimulatorConfig, SimulatorServer
+from playground.app import create_playground
+from playground.store import RunStore
+
+from .conftest import TEST_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(data_dir: Path, sim_url: str, port: int) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAVE_", "SPACE_", "PUBLIC_BASE"))}
+    env.update(WAVE_API_KEY=TEST_KEY, WAVE_BASE_URL=sim_url, PLAYGROUND_DATA_DIR=str(data_dir),
+               GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
+               PUBLIC_BASE_URL="none")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"app.py exited early:\n{proc.stdout.read()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("app.py did not answer within 60 s")
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def slow_sim(tmp_path: Path) -> Iterator[SimulatorServer]:
+    config = SimulatorConfig(queue_seconds=0.5, processing_seconds=6.0, progress_steps=6)
+    with SimulatorServer.start_new(tmp_path / "sim", config) as server:
+        yield server
+
+
+def test_a_task_survives_the_app_being_killed_and_restarted(slow_sim: SimulatorServer, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    port = free_port()
+    app = start_app(data, slow_sim.base_url, port)
+    try:
+        Client(f"http://127.0.0.1:{port}/", verbose=False).submit("a paper boat in the rain", "veo3.1-fast-official",
+                                                                  4, api_name="/generate")
+        wait_for(lambda: slow_sim.sim.submissions(), 30, "the submission")
+        store = RunStore(data / "history.sqlite3")
+        wait_for(lambda: any(r.task_id for r in store.unfinished()), 10, "the task id in the history")
+    finally:
+        app.send_signal(signal.SIGKILL)  # no shutdown hooks: as a crash or a Space eviction
+        app.wait(10)
+    (record,) = store.unfinished()
+    app = start_app(data, slow_sim.base_url, port)
+    try:
+        done = wait_for(lambda: (r := store.get(record.run_id)) and r.phase == "completed" and r, 60,
+                        "the resumed run to complete")
+    finally:
+        app.terminate()
+        app.wait(10)
+    assert len(slow_sim.sim.submissions()) == 1, "resuming must never submit the task again"
+    video = Path(done.files[0])
+    assert video.exists() and video.read_bytes()[4:8] == b"ftyp"
+    assert done.poster and Path(done.poster).exists()
+
+
+def test_a_budget_cap_refuses_before_sending(sim: SimulatorServer, tmp_path: Path) -> None:
+    settings = Settings(api_key=TEST_KEY, base_url=sim.base_url, budget_total=0.5, data_dir=tmp_path)
+    playground = create_playground(settings, env={})
+    _, url, _ = playground.launch(prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(url, verbose=False)
+        with pytest.raises(Exception, match=r"Budget reached.*\$0\.64.*\$0\.00 of its \$0\.50"):
+            client.predict("a lighthouse", "veo3.1-fast-official", 8, api_name="/generate")
+        assert sim.sim.submissions() == []
+        client.predict("a lighthouse", "veo3.1-fast-official", 4, api_name="/generate")  # $0.32 fits
+        with pytest.raises(Exception, match=r"Budget reached.*\$0\.32 of its \$0\.50"):
+            client.predict("a lighthouse", "veo3.1-fast-official", 4, api_name="/generate")
+        assert len(sim.sim.submissions()) == 1
+    finally:
+        playground.close()
