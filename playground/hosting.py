@@ -17,8 +17,6 @@ Hosts:
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import ipaddress
 import json
 import logging
@@ -30,8 +28,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol, runtime_checkable
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from fastapi import APIRouter
@@ -242,73 +240,20 @@ class TmpfilesHost(PostFileHost):
         return tmpfiles_direct_link(link)
 
 
-# --------------------------------------------------------------------------- S3 (SigV4 by hand)
+# --------------------------------------------------------------------------- S3 (presigned by botocore)
 
 
-def _sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _amz_date(now: float) -> str:
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-
-
-def _signature(secret: str, amz_date: str, region: str, canonical_request: str) -> str:
-    scope = f"{amz_date[:8]}/{region}/s3/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, _sha256_hex(canonical_request.encode())])
-    key = ("AWS4" + secret).encode()
-    for part in (amz_date[:8], region, "s3", "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-
-
-def _uri_encode(value: str, *, keep_slash: bool = False) -> str:
-    return quote(value, safe="/~" if keep_slash else "~")
-
-
-def _canonical_query(params: Mapping[str, str]) -> str:
-    return "&".join(f"{_uri_encode(k)}={_uri_encode(v)}" for k, v in sorted(params.items()))
-
-
-def sign_s3_headers(*, method: str, host: str, path: str, headers: Mapping[str, str], payload_hash: str,
-                    region: str, access_key_id: str, secret_access_key: str, amz_date: str) -> dict[str, str]:
-    """SigV4 header signing; returns ``headers`` plus x-amz-date, x-amz-content-sha256, authorization.
-
-    ``path`` must already be URI-encoded (as sent on the wire).
-    """
-    signed = {k.lower(): " ".join(str(v).split()) for k, v in headers.items()}
-    signed.update({"host": host, "x-amz-content-sha256": payload_hash, "x-amz-date": amz_date})
-    names = sorted(signed)
-    canonical = "\n".join([method, path, "", "".join(f"{n}:{signed[n]}\n" for n in names),
-                           ";".join(names), payload_hash])
-    signature = _signature(secret_access_key, amz_date, region, canonical)
-    credential = f"{access_key_id}/{amz_date[:8]}/{region}/s3/aws4_request"
-    result = {k: v for k, v in signed.items() if k != "host"}  # the HTTP client sets Host itself
-    result["authorization"] = (f"AWS4-HMAC-SHA256 Credential={credential},"
-                               f"SignedHeaders={';'.join(names)},Signature={signature}")
-    return result
-
-
-def presign_s3_get(*, url_base: str, host: str, path: str, region: str, access_key_id: str,
-                   secret_access_key: str, expires_seconds: int, amz_date: str) -> str:
-    """SigV4 query-string presigning of a GET (payload UNSIGNED-PAYLOAD, only ``host`` signed)."""
-    params = {
-        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-        "X-Amz-Credential": f"{access_key_id}/{amz_date[:8]}/{region}/s3/aws4_request",
-        "X-Amz-Date": amz_date,
-        "X-Amz-Expires": str(int(expires_seconds)),
-        "X-Amz-SignedHeaders": "host",
-    }
-    query = _canonical_query(params)
-    canonical = "\n".join(["GET", path, query, f"host:{host}\n", "host", "UNSIGNED-PAYLOAD"])
-    signature = _signature(secret_access_key, amz_date, region, canonical)
-    return f"{url_base}{path}?{query}&X-Amz-Signature={signature}"
+#: The upload link is used at once; it only has to outlive a slow start and some clock skew.
+S3_PUT_LINK_SECONDS = 300
+_S3_ERROR_CODE = re.compile(r"<Code>([^<]{1,64})</Code>")
 
 
 class S3Host:
     """Private object in an S3-compatible bucket, shared through a short-lived presigned GET link.
 
-    The presigned link expires; the object itself stays until a bucket lifecycle rule removes it.
+    botocore only signs: it presigns a PUT for the upload (sent with httpx, so the request path
+    stays async) and a GET with ``expires_seconds`` for the provider. The presigned link expires;
+    the object itself stays until a bucket lifecycle rule removes it.
     """
 
     public = False
@@ -321,49 +266,55 @@ class S3Host:
             raise ValueError("S3 presigned links last between 1 second and 7 days")
         self.endpoint = endpoint.rstrip("/")
         self.bucket, self.region, self.prefix = bucket, region, prefix
-        self.access_key_id, self._secret = access_key_id, secret_access_key
         self.expires_seconds, self.path_style = int(expires_seconds), path_style
         self.timeout, self.clock = timeout, clock
         self.name = f"S3 bucket {bucket}"
         self.lifetime = human_duration(self.expires_seconds)
+        # The secret lives only inside the signer, never on an attribute of ours.
+        self._signer = self._build_signer(access_key_id, secret_access_key)
 
     def __repr__(self) -> str:  # keeps the secret out of logs
         return f"S3Host(endpoint={self.endpoint!r}, bucket={self.bucket!r}, region={self.region!r})"
 
-    def object_location(self, key: str) -> tuple[str, str, str]:
-        """(scheme://host[:port] as httpx sends it, host header, encoded path)."""
-        endpoint = httpx.URL(self.endpoint)
-        base_path = endpoint.path.rstrip("/")
-        host = endpoint.netloc.decode()
-        if self.path_style:
-            path = f"{base_path}/{_uri_encode(self.bucket)}/{_uri_encode(key, keep_slash=True)}"
-        else:
-            host = f"{self.bucket}.{host}"
-            path = f"{base_path}/{_uri_encode(key, keep_slash=True)}"
-        return f"{endpoint.scheme}://{host}", host, path
+    def _build_signer(self, access_key_id: str, secret_access_key: str) -> Any:
+        # Imported here: an app without S3 configured never pays botocore's import at start-up.
+        import botocore.session
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError
 
-    def presigned_get(self, key: str, now: float | None = None) -> str:
-        origin, host, path = self.object_location(key)
-        return presign_s3_get(url_base=origin, host=host, path=path, region=self.region,
-                              access_key_id=self.access_key_id, secret_access_key=self._secret,
-                              expires_seconds=self.expires_seconds,
-                              amz_date=_amz_date(self.clock() if now is None else now))
+        config = Config(signature_version="s3v4",
+                        s3={"addressing_style": "path" if self.path_style else "virtual"})
+        try:
+            return botocore.session.Session().create_client(
+                "s3", region_name=self.region, endpoint_url=self.endpoint, config=config,
+                aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key)
+        except (BotoCoreError, ValueError) as exc:
+            raise ValueError(f"the S3 settings cannot be used: {exc}") from None
+
+    def object_key(self, image: PreparedImage) -> str:
+        return f"{self.prefix}{image.sha256}.{image.extension}"
+
+    def presigned_get(self, key: str) -> str:
+        return self._signer.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.expires_seconds)
+
+    def presigned_put(self, key: str, content_type: str) -> str:
+        # Content-Type is signed, so the object is stored with exactly the type the provider checks.
+        return self._signer.generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type},
+            ExpiresIn=S3_PUT_LINK_SECONDS)
 
     async def upload(self, image: PreparedImage, client: httpx.AsyncClient) -> HostedImage:
-        key = f"{self.prefix}{image.sha256}.{image.extension}"
-        origin, host, path = self.object_location(key)
-        now = self.clock()
-        headers = sign_s3_headers(method="PUT", host=host, path=path, headers={"content-type": image.mime},
-                                  payload_hash=_sha256_hex(image.data), region=self.region,
-                                  access_key_id=self.access_key_id, secret_access_key=self._secret,
-                                  amz_date=_amz_date(now))
-        response = await client.put(origin + path, content=image.data, headers=headers,
-                                    timeout=self.timeout, follow_redirects=False)
+        key = self.object_key(image)
+        started = self.clock()  # counting from before signing errs on the side of an earlier expiry
+        response = await client.put(self.presigned_put(key, image.mime), content=image.data,
+                                    headers={"content-type": image.mime}, timeout=self.timeout,
+                                    follow_redirects=False)
         if response.status_code >= 300:
-            code = re.search(r"<Code>([^<]{1,64})</Code>", response.text)
+            code = _S3_ERROR_CODE.search(response.text)
             detail = f" ({code.group(1)})" if code else ""
             raise HostError(f"the bucket refused the upload: HTTP {response.status_code}{detail}")
-        return HostedImage(self.presigned_get(key, now), self.name, now + self.expires_seconds, self.lifetime)
+        return HostedImage(self.presigned_get(key), self.name, started + self.expires_seconds, self.lifetime)
 
 
 # --------------------------------------------------------------------------- served by this app

@@ -1,33 +1,40 @@
 """Hosting chain, hosts and the pasted-link fetcher against real HTTP servers on 127.0.0.1.
 
-Nothing here reaches the internet: every host is pointed at the fake server below, and the
-one test that uses a public-looking address remaps it to 127.0.0.1 inside its transport.
+Nothing here reaches the internet: every host is pointed at the fake servers below (one of them
+an S3-compatible bucket that re-signs every presigned request with botocore), and the one test
+that uses a public-looking address remaps it to 127.0.0.1 inside its transport.
 """
 
 from __future__ import annotations
 
 import asyncio
 import calendar
-import hashlib
+import hmac
 import io
+import os
 import socket
-import threading
+import subprocess
+import sys
 import time
 from collections import Counter
-from urllib.parse import parse_qs, urlsplit
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
-import uvicorn
+from botocore.auth import S3SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from PIL import Image
 
-from playground.hosting import (USER_AGENT, HostedImage, HostingFailed, LitterboxHost, S3Host, SelfHost,
-                                SimulatorHost, TemporaryFileStore, TmpfilesHost, UnsafeURL, UploadChain,
-                                address_problem, describe_destination, fetch_pasted_url, hosts_from_env,
-                                presign_s3_get, self_host_router, sign_s3_headers, tmpfiles_direct_link)
+from playground.hosting import (S3_PUT_LINK_SECONDS, USER_AGENT, HostedImage, HostingFailed, LitterboxHost,
+                                S3Host, SelfHost, SimulatorHost, TemporaryFileStore, TmpfilesHost, UnsafeURL,
+                                UploadChain, address_problem, describe_destination, fetch_pasted_url,
+                                hosts_from_env, self_host_router, tmpfiles_direct_link)
 from playground.images import ImageRejected, PreparedImage, prepare_image
+from playground.loopback import ServerThread
 
 PER_HOST_TIMEOUT = 0.4
 
@@ -134,23 +141,6 @@ def build_app(fakes: Fakes) -> FastAPI:
     async def tmpfiles_viewer(name: str) -> Response:
         return HTMLResponse("<html>tmpfiles viewer page, not the file</html>")
 
-    @app.put("/bucket/{key:path}")
-    async def s3_put(key: str, request: Request) -> Response:
-        body = await request.body()
-        if not check_s3_put(request, body):
-            return Response("<Error><Code>SignatureDoesNotMatch</Code></Error>", status_code=403)
-        fakes.uploads["s3"] += 1
-        fakes.files["s3:" + key] = (body, request.headers["content-type"])
-        return Response(status_code=200)
-
-    @app.api_route("/bucket/{key:path}", methods=["GET", "HEAD"])
-    async def s3_get(key: str, request: Request) -> Response:
-        # Like S3: a link presigned for GET does not authorise HEAD.
-        if request.method == "HEAD" or not check_s3_presigned(request):
-            return Response("<Error><Code>SignatureDoesNotMatch</Code></Error>", status_code=403,
-                            media_type="application/xml")
-        return ranged(*fakes.files["s3:" + key], request)
-
     @app.get("/good.png")
     async def good() -> Response:
         return Response(GOOD_PNG, media_type="image/png")
@@ -173,52 +163,6 @@ def build_app(fakes: Fakes) -> FastAPI:
     return app
 
 
-S3_KEYS = dict(region="us-east-1", access_key_id="AKIDTESTKEY", secret_access_key="test/secret+key")
-
-
-def check_s3_put(request: Request, body: bytes) -> bool:
-    """Recompute the signature from what arrived on the wire: catches Host/path/header mismatches."""
-    auth = request.headers.get("authorization", "")
-    names = auth.split("SignedHeaders=")[1].split(",")[0].split(";")
-    headers = {n: request.headers[n] for n in names if n not in ("host", "x-amz-date", "x-amz-content-sha256")}
-    expected = sign_s3_headers(method="PUT", host=request.headers["host"], path=request.scope["raw_path"].decode(),
-                               headers=headers, payload_hash=hashlib.sha256(body).hexdigest(),
-                               amz_date=request.headers["x-amz-date"], **S3_KEYS)
-    return (expected["authorization"] == auth
-            and request.headers["x-amz-content-sha256"] == hashlib.sha256(body).hexdigest())
-
-
-def check_s3_presigned(request: Request) -> bool:
-    query = parse_qs(request.url.query)
-    url = presign_s3_get(url_base="", host=request.headers["host"], path=request.scope["raw_path"].decode(),
-                         expires_seconds=int(query["X-Amz-Expires"][0]), amz_date=query["X-Amz-Date"][0],
-                         **S3_KEYS)
-    return url.endswith("X-Amz-Signature=" + query["X-Amz-Signature"][0])
-
-
-class ServerThread:
-    def __init__(self, app: FastAPI) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> "ServerThread":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "fake server did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-        self.sock.close()
-
-
 @pytest.fixture(scope="module")
 def fakes() -> Fakes:
     return Fakes()
@@ -227,7 +171,7 @@ def fakes() -> Fakes:
 @pytest.fixture(scope="module")
 def base(fakes: Fakes):
     with ServerThread(build_app(fakes)) as server:
-        yield f"http://127.0.0.1:{server.port}"
+        yield server.base_url
 
 
 def local_client() -> httpx.AsyncClient:
@@ -328,71 +272,216 @@ async def test_tmpfiles_upload_through_the_chain(base, fakes):
     assert hosted.summary() == "Uploaded to tmpfiles.org (kept 60 minutes) after lb-error failed: answered HTTP 503."
 
 
-# --------------------------------------------------------------------------- S3
+# --------------------------------------------------------------------------- S3: a fake bucket that re-signs with botocore
 
 
-AWS_EXAMPLE = dict(access_key_id="AKIAIOSFODNN7EXAMPLE", secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-MAY_24_2013 = calendar.timegm((2013, 5, 24, 0, 0, 0))
+S3_REGION = "eu-west-3"
+S3_KEY_ID, S3_SECRET = "AKIDTESTKEY", "test/secret+key"
+QUERY_AUTH_FIELDS = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+                     "X-Amz-Signature"}
 
 
-def test_s3_presigned_get_matches_the_aws_documentation_example():
-    host = S3Host(endpoint="https://s3.amazonaws.com", bucket="examplebucket", region="us-east-1",
-                  expires_seconds=86400, path_style=False, prefix="", **AWS_EXAMPLE)
-    url = host.presigned_get("test.txt", now=MAY_24_2013)
-    assert url == ("https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-                   "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
-                   "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
-                   "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404")
-    assert "wJalr" not in repr(host)
+class FakeS3:
+    """State of the fake S3-compatible service: its buckets, objects, and what each request carried."""
+
+    def __init__(self) -> None:
+        self.buckets = {"bucket", "locked"}
+        self.denied = {"locked"}  # a bucket policy that refuses everyone, whatever the signature
+        self.secrets = {S3_KEY_ID: S3_SECRET}
+        self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}
+        self.requests: list[tuple[str, str, dict[str, str]]] = []  # method, key, query fields
+        self.clock_offset = 0.0  # seconds the fake's clock runs ahead, to watch a link expire
 
 
-def test_s3_header_signing_matches_the_aws_put_object_example():
-    headers = sign_s3_headers(
-        method="PUT", host="examplebucket.s3.amazonaws.com", path="/test%24file.text",
-        headers={"Date": "Fri, 24 May 2013 00:00:00 GMT", "x-amz-storage-class": "REDUCED_REDUNDANCY"},
-        payload_hash=hashlib.sha256(b"Welcome to Amazon S3.").hexdigest(), region="us-east-1",
-        amz_date="20130524T000000Z", **AWS_EXAMPLE)
-    assert headers["authorization"] == (
-        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
-        "SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class,"
-        "Signature=98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd")
+def s3_error(status: int, code: str) -> Response:
+    return Response(f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code></Error>',
+                    status_code=status, media_type="application/xml")
 
 
-def test_s3_presign_agrees_with_botocore_for_path_style_with_port(monkeypatch):
-    botocore_auth = pytest.importorskip("botocore.auth")
-    from datetime import datetime
+def resign_with_botocore(request: Request, query: dict[str, str], secret: str) -> str:
+    """botocore's own query signature of what arrived on the wire: method, Host, raw path, query, signed headers."""
+    key_id, date, region, service, _ = query["X-Amz-Credential"].split("/")
+    named = query["X-Amz-SignedHeaders"].split(";")
+    wire = AWSRequest(method=request.method,
+                      url=f"http://{request.headers['host']}{request.scope['raw_path'].decode()}",
+                      headers={name: request.headers.get(name, "") for name in named})
+    wire.params = {k: v for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k != "X-Amz-Signature"}
+    wire.context["timestamp"] = query["X-Amz-Date"]
+    signer = S3SigV4QueryAuth(Credentials(key_id, secret), service, region, expires=int(query["X-Amz-Expires"]))
+    return signer.signature(signer.string_to_sign(wire, signer.canonical_request(wire)), wire)
 
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-    monkeypatch.setattr(botocore_auth, "get_current_datetime", lambda *a, **k: datetime(2024, 2, 29, 23, 59, 59))
-    request = AWSRequest(method="GET", url="http://127.0.0.1:9000/my-bucket/veo-playground/a%20b%2Bc.png")
-    botocore_auth.S3SigV4QueryAuth(Credentials("AKIDX", "sekrit"), "s3", "eu-west-3", expires=900).add_auth(request)
-    ours = S3Host(endpoint="http://127.0.0.1:9000", bucket="my-bucket", region="eu-west-3", access_key_id="AKIDX",
-                  secret_access_key="sekrit", expires_seconds=900)
-    mine = ours.presigned_get("veo-playground/a b+c.png", now=calendar.timegm((2024, 2, 29, 23, 59, 59)))
-    theirs = parse_qs(urlsplit(request.url).query)
-    assert parse_qs(urlsplit(mine).query)["X-Amz-Signature"] == theirs["X-Amz-Signature"]
-    assert urlsplit(mine).path == urlsplit(request.url).path
+
+def presign_refusal(request: Request, fake: FakeS3) -> Response | None:
+    """S3's answer to a presigned request it must refuse, or None when the signature holds."""
+    query = dict(parse_qsl(request.url.query, keep_blank_values=True))
+    if not QUERY_AUTH_FIELDS <= query.keys() or query["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
+        return s3_error(403, "AccessDenied")
+    key_id, _, region, *_ = query["X-Amz-Credential"].split("/")
+    if key_id not in fake.secrets:
+        return s3_error(403, "InvalidAccessKeyId")
+    if region != S3_REGION:
+        return s3_error(400, "AuthorizationHeaderMalformed")
+    signed_at = calendar.timegm(time.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ"))
+    if time.time() + fake.clock_offset > signed_at + int(query["X-Amz-Expires"]):
+        return s3_error(403, "AccessDenied")  # "Request has expired"
+    if not hmac.compare_digest(resign_with_botocore(request, query, fake.secrets[key_id]), query["X-Amz-Signature"]):
+        return s3_error(403, "SignatureDoesNotMatch")
+    return None
+
+
+def build_s3(fake: FakeS3) -> FastAPI:
+    app = FastAPI()
+
+    @app.api_route("/{bucket}/{key:path}", methods=["GET", "HEAD", "PUT"])
+    async def s3_object(bucket: str, key: str, request: Request) -> Response:
+        fake.requests.append((request.method, key, dict(parse_qsl(request.url.query))))
+        if bucket not in fake.buckets:
+            return s3_error(404, "NoSuchBucket")
+        # A link presigned for GET does not authorise HEAD: the method is part of what is signed.
+        refusal = presign_refusal(request, fake)
+        if refusal is not None:
+            return refusal
+        if bucket in fake.denied:
+            return s3_error(403, "AccessDenied")
+        if request.method == "PUT":
+            fake.objects[bucket, key] = (await request.body(), request.headers.get("content-type", ""))
+            return Response(status_code=200)
+        if (bucket, key) not in fake.objects:
+            return s3_error(404, "NoSuchKey")
+        return ranged(*fake.objects[bucket, key], request)
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def fake_s3() -> FakeS3:
+    return FakeS3()
+
+
+@pytest.fixture(scope="module")
+def s3_url(fake_s3: FakeS3):
+    with ServerThread(build_s3(fake_s3)) as server:
+        yield server.base_url
+
+
+def s3_host(endpoint: str, bucket: str = "bucket", secret: str = S3_SECRET, **options) -> S3Host:
+    return S3Host(endpoint=endpoint, bucket=bucket, region=S3_REGION, access_key_id=S3_KEY_ID,
+                  secret_access_key=secret, **options)
+
+
+def query_of(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
 
 
 @pytest.mark.asyncio
-async def test_s3_upload_signed_put_then_presigned_get(base, fakes):
-    host = S3Host(endpoint=base, bucket="bucket", expires_seconds=900, **S3_KEYS)
+async def test_s3_presigned_put_then_short_lived_presigned_get(s3_url, fake_s3):
+    host = s3_host(s3_url, expires_seconds=900)
     picture = image((3, 3, 200))
-    hosted = await chain([host]).host(picture)  # the fake checks both signatures
+    hosted = await chain([host]).host(picture)
+    key = f"veo-playground/{picture.sha256}.png"
     assert hosted.host == "S3 bucket bucket" and hosted.lifetime == "15 minutes"
-    assert "X-Amz-Signature=" in hosted.url and "X-Amz-Expires=900" in hosted.url
+    assert fake_s3.objects["bucket", key] == (picture.data, "image/png")
+    put = next(q for method, k, q in fake_s3.requests if method == "PUT" and k == key)
+    assert QUERY_AUTH_FIELDS <= put.keys() and put["X-Amz-Expires"] == str(S3_PUT_LINK_SECONDS)
+    assert put["X-Amz-SignedHeaders"] == "content-type;host"  # the stored type cannot be swapped
+    assert put["X-Amz-Credential"].startswith(f"{S3_KEY_ID}/") and put["X-Amz-Credential"].endswith(
+        f"/{S3_REGION}/s3/aws4_request")
+    link = query_of(hosted.url)
+    assert urlsplit(hosted.url).path == f"/bucket/{key}"  # path style, as MinIO and R2 want
+    assert link["X-Amz-Expires"] == "900" and link["X-Amz-SignedHeaders"] == "host"
     assert hosted.expires_at == pytest.approx(time.time() + 900, abs=5)
-    assert fakes.files[f"s3:veo-playground/{picture.sha256}.png"][0] == picture.data
+    assert S3_SECRET not in hosted.url and S3_SECRET not in repr(host)
+    async with local_client() as client:  # what the provider will do with the link
+        served = await client.get(hosted.url)
+    assert served.status_code == 200 and served.content == picture.data
+    assert served.headers["content-type"] == "image/png"
 
 
 @pytest.mark.asyncio
-async def test_s3_refusal_names_the_error_code(base):
-    host = S3Host(endpoint=base, bucket="bucket", region="us-east-1", access_key_id="AKIDTESTKEY",
-                  secret_access_key="wrong secret")
+async def test_s3_link_stops_working_after_the_configured_lifetime(s3_url, fake_s3):
+    hosted = await chain([s3_host(s3_url, expires_seconds=60)]).host(image((4, 4, 4)))
+    assert query_of(hosted.url)["X-Amz-Expires"] == "60"
+    async with local_client() as client:
+        assert (await client.get(hosted.url)).status_code == 200
+        fake_s3.clock_offset = 61
+        try:
+            expired = await client.get(hosted.url)
+        finally:
+            fake_s3.clock_offset = 0
+    assert expired.status_code == 403 and "<Code>AccessDenied</Code>" in expired.text
+
+
+def tampered(url: str, field: str, value: str) -> str:
+    parts = urlsplit(url)
+    fields = dict(parse_qsl(parts.query))
+    fields[field] = value
+    return parts._replace(query=str(httpx.QueryParams(fields))).geturl()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("tamper,code", [("longer life", "SignatureDoesNotMatch"),
+                                         ("other object", "SignatureDoesNotMatch"),
+                                         ("other key id", "InvalidAccessKeyId"),
+                                         ("HEAD instead of GET", "")])  # HEAD answers carry no body
+async def test_s3_tampered_link_is_refused_by_the_botocore_verifier(s3_url, tamper, code):
+    host = s3_host(s3_url, expires_seconds=120)
+    first, second = image((10, 0, 0)), image((0, 10, 0))
+    upload_chain = chain([host])
+    hosted, other = await upload_chain.host(first), await upload_chain.host(second)
+    method, url = "GET", hosted.url
+    if tamper == "longer life":
+        url = tampered(url, "X-Amz-Expires", "604800")
+    elif tamper == "other object":  # a visitor's link must not open another visitor's image
+        url = other.url.split("?")[0] + "?" + urlsplit(hosted.url).query
+    elif tamper == "other key id":
+        url = tampered(url, "X-Amz-Credential", query_of(url)["X-Amz-Credential"].replace(S3_KEY_ID, "AKIDOTHER"))
+    else:
+        method = "HEAD"
+    async with local_client() as client:
+        assert (await client.get(hosted.url)).content == first.data  # untouched, it works
+        refused = await client.request(method, url)
+    assert refused.status_code == 403 and f"<Code>{code}</Code>" in refused.text if code else refused.status_code == 403
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("bucket,secret,reason", [
+    ("bucket", "wrong secret", "the bucket refused the upload: HTTP 403 (SignatureDoesNotMatch)"),
+    ("locked", S3_SECRET, "the bucket refused the upload: HTTP 403 (AccessDenied)"),
+    ("missing", S3_SECRET, "the bucket refused the upload: HTTP 404 (NoSuchBucket)"),
+])
+async def test_s3_refusal_falls_back_to_the_next_host(s3_url, base, bucket, secret, reason):
+    hosted = await chain([s3_host(s3_url, bucket, secret), lb(base, "ok")]).host(image((7, 7, 7)))
+    assert hosted.host == "lb-ok"
+    assert (hosted.attempts[0].host, hosted.attempts[0].ok, hosted.attempts[0].reason) == (
+        f"S3 bucket {bucket}", False, reason)
+    assert f"S3 bucket {bucket} failed: {reason}" in hosted.summary()
+
+
+@pytest.mark.asyncio
+async def test_s3_refusal_alone_names_the_error_code(s3_url):
     with pytest.raises(HostingFailed) as failed:
-        await chain([host]).host(image())
-    assert "HTTP 403 (SignatureDoesNotMatch)" in failed.value.message
+        await chain([s3_host(s3_url, secret="wrong secret")]).host(image())
+    assert "S3 bucket bucket: the bucket refused the upload: HTTP 403 (SignatureDoesNotMatch)" in failed.value.message
+
+
+def test_s3_secret_stays_out_of_repr_and_attributes():
+    host = s3_host("http://127.0.0.1:9", secret="very-secret-value")
+    assert "very-secret-value" not in repr(host)
+    assert all("very-secret-value" not in repr(value) for value in vars(host).values())
+
+
+def test_botocore_is_imported_only_when_s3_is_configured():
+    # A fresh interpreter: this test module itself has botocore loaded already.
+    probe = ("import sys, playground.hosting as h\n"
+             "h.hosts_from_env({}, public_base_url=None, store=None)\n"
+             "print('botocore' in sys.modules)\n"
+             "h.hosts_from_env({'S3_BUCKET': 'b', 'S3_ACCESS_KEY_ID': 'k', 'S3_SECRET_ACCESS_KEY': 's'},\n"
+             "                 public_base_url=None, store=None)\n"
+             "print('botocore' in sys.modules)\n")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.stdout.split() == ["False", "True"], done.stderr[-2000:]
 
 
 # --------------------------------------------------------------------------- served by the app itself
@@ -476,11 +565,23 @@ def test_hosts_from_env_defaults_and_order():
 
 
 def test_s3_from_env_settings():
-    (host,) = hosts_from_env({"UPLOAD_HOSTS": "s3", "S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "k",
-                              "S3_SECRET_ACCESS_KEY": "s", "S3_ENDPOINT": "https://acct.r2.cloudflarestorage.com",
-                              "S3_REGION": "auto", "S3_EXPIRES_SECONDS": "600"}, public_base_url=None, store=None)
-    assert isinstance(host, S3Host) and host.path_style and host.expires_seconds == 600
-    assert host.presigned_get("k.png", now=MAY_24_2013).startswith("https://acct.r2.cloudflarestorage.com/b/k.png?")
+    def s3(**env: str) -> S3Host:
+        base = {"UPLOAD_HOSTS": "s3", "S3_BUCKET": "my-bucket", "S3_ACCESS_KEY_ID": "k", "S3_SECRET_ACCESS_KEY": "s"}
+        (host,) = hosts_from_env({**base, **env}, public_base_url=None, store=None)
+        return host
+
+    r2 = s3(S3_ENDPOINT="https://acct.r2.cloudflarestorage.com", S3_REGION="auto", S3_EXPIRES_SECONDS="600")
+    assert isinstance(r2, S3Host) and r2.path_style and r2.expires_seconds == 600 and r2.lifetime == "10 minutes"
+    link = r2.presigned_get("k.png")
+    assert link.startswith("https://acct.r2.cloudflarestorage.com/my-bucket/k.png?")
+    assert query_of(link)["X-Amz-Expires"] == "600" and "/auto/s3/aws4_request" in query_of(link)["X-Amz-Credential"]
+    aws = s3(S3_REGION="eu-west-3")  # AWS itself: virtual-hosted names, one hour by default
+    assert not aws.path_style and aws.expires_seconds == 3600
+    assert aws.presigned_get("k.png").startswith("https://my-bucket.s3.eu-west-3.amazonaws.com/k.png?")
+    with pytest.raises(ValueError, match="S3_EXPIRES_SECONDS"):
+        s3(S3_EXPIRES_SECONDS="10m")
+    with pytest.raises(ValueError, match="between 1 second and 7 days"):
+        s3(S3_EXPIRES_SECONDS=str(8 * 24 * 3600))
 
 
 # --------------------------------------------------------------------------- pasted links
