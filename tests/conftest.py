@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Gradio reports launches to its own servers unless told not to; tests never reach the internet.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Iterator
