@@ -1,6 +1,6 @@
 """Spending caps on the server's key: refused before anything is sent, with the numbers.
 
-Only runs on the operator's own key count: demo runs cost nothing and a visitor's own key is
+Only runs on the operator's own key count (and their totals show in the cost readout): demo runs cost nothing and a visitor's own key is
 theirs to spend. The per-visitor cap looks back over a window (24 h by default) so it renews; the
 overall cap counts every charged run on the server key that the history holds.
 """
@@ -24,6 +24,7 @@ class Standing:
     total_spent: float
     visitor_cap: float | None
     total_cap: float | None
+    window_hours: float = 24.0
 
     def refusal(self, cost: float | None) -> str | None:
         """Why ``cost`` may not be spent now, or ``None`` when it may."""
@@ -42,14 +43,15 @@ class Standing:
         return None
 
     def line(self) -> str:
-        parts = []
+        parts = [f"this server's key has spent ${self.total_spent:.2f}, you ${self.visitor_spent:.2f} "
+                 f"in the last {self.window_hours:g} h"]
         if self.visitor_cap is not None:
             parts.append(f"your allowance ${max(0.0, self.visitor_cap - self.visitor_spent):.2f} "
                          f"of ${self.visitor_cap:.2f} left")
         if self.total_cap is not None:
             parts.append(f"server budget ${max(0.0, self.total_cap - self.total_spent):.2f} "
                          f"of ${self.total_cap:.2f} left")
-        return ("Budget: " + "; ".join(parts) + ".") if parts else ""
+        return "Budget: " + "; ".join(parts) + "."
 
 
 class Budget:
@@ -59,8 +61,8 @@ class Budget:
         self.lock = asyncio.Lock()
 
     def applies(self, conn: Connection) -> bool:
-        return conn.mode == "server-key" and (self.settings.budget_per_visitor is not None
-                                              or self.settings.budget_total is not None)
+        """Running totals are kept for the server's key, whether or not a cap is set."""
+        return conn.mode == "server-key"
 
     async def standing(self, conn: Connection, owner: str) -> Standing | None:
         if not self.applies(conn):
@@ -68,4 +70,5 @@ class Budget:
         since = time.time() - self.settings.budget_window_hours * 3600
         visitor, _ = await self.store.call(self.store.spent, owner=owner, mode="server-key", since=since)
         total, _ = await self.store.call(self.store.spent, mode="server-key")
-        return Standing(visitor, total, self.settings.budget_per_visitor, self.settings.budget_total)
+        return Standing(visitor, total, self.settings.budget_per_visitor, self.settings.budget_total,
+                        self.settings.budget_window_hours)
