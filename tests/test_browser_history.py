@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from .conftest import RunningApp
-from .test_browser import browser, choose, open_tab, run_and_wait  # noqa: F401 - `browser` is a fixture
+from .test_browser import DOCS, browser, choose, run_and_wait  # noqa: F401,F811 - `browser` is a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -109,6 +109,8 @@ def test_a_past_run_plays_copies_back_and_remixes_by_task_id(visitor: Page, app:
     expect(visitor.locator("#history-details")).to_contain_text(task_id, timeout=15_000)
     expect(visitor.locator("#history-details")).to_contain_text(prompt)
     expect(visitor.locator("#history-video video")).to_have_count(1, timeout=15_000)
+    if DOCS is not None:
+        visitor.screenshot(path=str(DOCS / "history.png"), full_page=True)
 
     visitor.locator("#history-copy").click()
     expect(visitor.locator("#generate-prompt textarea")).to_have_value(prompt, timeout=15_000)
