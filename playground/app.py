@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from . import hosting
 from .frames import FrameResolver
 from .handlers import AppContext
+from .i18n import I18N
 from .identity import Identities, load_secret
 from .settings import Settings
 from .store import RunStore
@@ -36,6 +37,7 @@ class Playground:
 
     def launch(self, **kwargs: Any) -> Any:
         kwargs.setdefault("allowed_paths", [str(self.context.media_dir.resolve())])
+        kwargs.setdefault("i18n", I18N)  # English or Simplified Chinese, as the browser asks
         kwargs.setdefault("app_kwargs", {})["lifespan"] = self._lifespan
         return self.blocks.launch(css=CSS, **kwargs)
 

@@ -9,17 +9,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
+from gradio.i18n import I18nData
 
 from . import catalog
 from .catalog import FormValues
+from .i18n import model_key, t
 
 REMIX_FROM_RUN = "A finished run from this session"
 REMIX_FROM_TASK = "A task id"
 REMIX_FROM_URL = "A video URL"
 
 
-def model_choices(action: str) -> list[tuple[str, str]]:
-    return [(f"{catalog.CHANNEL_LABELS[m.channel]} · {m.name}", m.id) for m in catalog.models_for_action(action)]
+def model_choices(action: str) -> list[tuple[I18nData, str]]:
+    """(label, model id): the label reads in the visitor's language, the id is what handlers get."""
+    return [(t(model_key(m.id)), m.id) for m in catalog.models_for_action(action)]
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -18,6 +18,7 @@ from . import catalog
 from .client import PollPolicy
 from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm
 from .frames import PENDING_FRAME_URL, FrameError, FrameResolver
+from .i18n import t
 from .images import ImageRejected, check_against, prepare_image, preview_resize
 from .pricing import Estimate
 from .budget import Budget
@@ -261,8 +262,8 @@ class TabHandlers:
             f.samples: gr.update(value=caps.samples.value,
                                  interactive=not caps.samples.locked, info=caps.samples.why or None),
             f.person: gr.update(choices=list(caps.person.choices), value=caps.person.value,
-                                label="Person generation" + (" (extra.personGeneration)"
-                                                             if caps.person.choices[0] == "allow_all" else "")),
+                                label=t("person") + (" (extra.personGeneration)"
+                                                     if caps.person.choices[0] == "allow_all" else "")),
             f.seed: gr.update(visible=caps.seed_offered),
             f.negative_prompt: gr.update(visible=caps.negative_prompt_offered),
             f.enhance_prompt: gr.update(visible=caps.enhance_prompt_offered),

@@ -1,0 +1,179 @@
+"""The page's fixed text in English and Simplified Chinese; the browser's language picks one.
+
+Gradio translates in the browser: a component built with ``t("key")`` (an ``I18nData``) as its
+label, info, placeholder, Markdown value, button value, tab or accordion label, or as the label
+of a ``(label, value)`` choice shows the text of the visitor's locale. Gradio picks the locale
+from ``navigator.language`` among the languages it ships (``zh-CN`` among them, no bare ``zh``),
+and anything it has no text for falls back to ``en``. Values never change, only what is shown.
+
+Only what the page is built with can be translated. What handlers send while it runs (status,
+price readout, model notes, nudges) is English, and so is everything the provider calls by name:
+model ids, API field names and values such as ``pad`` or ``allow_adult``.
+
+The browser replaces one key per string, so a string holds at most one ``t(...)``; text after it
+(a sample number, a model name) is shown as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+import gradio as gr
+from gradio.i18n import I18nData
+
+from . import catalog
+
+ZH_CN_LOCALE = "zh-CN"  # the code Gradio's own Chinese texts use, so the browser lands on it
+#: Gradio's own messages share the lookup and have top-level names such as "audio" or "file";
+#: a bare key of ours with such a name would show Gradio's message table instead of our text.
+_PREFIX = "veo_playground_"
+
+
+def model_key(model_id: str) -> str:
+    # Keys stay plain words: a dot could be read as a path into nested messages.
+    return "model_" + re.sub(r"\W", "_", model_id)
+
+
+_EN_PAGE: dict[str, str] = {
+    "header": "# Veo Playground\nGoogle Veo 3.1 video generation through the Wave task API. "
+              "The price of what you are about to run is always shown beside the button.",
+    "key_box": "Wave API key",
+    "key_label": "Your Wave API key",
+    "key_placeholder": "Leave empty to use the demo simulator",
+    "key_info": "Used only for your own requests from this browser; never logged or shown.",
+    "key_remember": "Remember the key in this browser",
+    "tab_history": "History",
+    "intro_generate": "Describe a scene; Veo renders it with motion (and sound, where the model makes it).",
+    "intro_image2video": "Animate a still: the image becomes the first frame of the video.",
+    "intro_first_last_frame": "Give the first and the last frame; Veo fills in the motion between them.",
+    "intro_remix": "Continue an existing clip: pick one of your runs, a task id or a video URL.",
+    "model": "Model",
+    "prompt": "Prompt",
+    "prompt_placeholder": "A golden retriever running on a beach at sunset, cinematic lighting",
+    "first_file": "First frame (JPG, PNG, WEBP; other formats are converted)",
+    "first_url": "…or paste an image URL (first frame)",
+    "last_file": "Last frame (JPG, PNG, WEBP; other formats are converted)",
+    "last_url": "…or paste an image URL (last frame)",
+    "destination_heading": "Where your image goes:",
+    "resize_preview": "First frame as the video will frame it (resize mode)",
+    "remix_from": "Source clip",
+    "remix_from_run": "A finished run from this session",
+    "remix_from_task": "A task id",
+    "remix_from_url": "A video URL",
+    "remix_run": "Finished run",
+    "remix_run_info": "Runs finished in this browser session appear here.",
+    "remix_task": "Task id",
+    "remix_url": "Video URL",
+    "duration": "Duration (s)",
+    "resolution": "Resolution",
+    "aspect_ratio": "Aspect ratio",
+    "audio": "Generate audio",
+    "advanced": "Advanced settings",
+    "samples": "Samples (videos per run)",
+    "person": "Person generation",
+    "seed": "Seed",
+    "negative_prompt": "Negative prompt",
+    "negative_prompt_info": "Describe what you do not want, directly (no negations).",
+    "enhance_prompt": "Enhance prompt",
+    "enhance_prompt_info": "Locked on: Vertex AI forces prompt enhancement.",
+    "resize_mode": "Resize mode",
+    "resize_mode_info": "pad keeps the whole image with borders; crop fills the frame.",
+    "raw": "Extension only (raw)",
+    "raw_info": "Return only the new part, not joined to the source clip.",
+    "callback_url": "Callback URL (optional)",
+    "callback_url_info": "The provider POSTs the finished task there; the playground still polls.",
+    "run": "Generate",
+    "cancel": "Cancel",
+    "sample": "Sample",
+    "request_box": "Request JSON and curl",
+    "request_body": "Request body",
+    "curl": "curl (key read from $WAVE_API_KEY)",
+    "final_task": "Final task",
+    "examples": "Examples (click one to fill the form; nothing runs until you press Generate)",
+}
+
+#: English comes from the catalog where the catalog names things, so both always agree.
+EN: dict[str, str] = {
+    **_EN_PAGE,
+    **{f"tab_{action}": label for action, label in catalog.ACTION_LABELS.items()},
+    **{model_key(m.id): f"{catalog.CHANNEL_LABELS[m.channel]} · {m.name}" for m in catalog.MODELS},
+}
+
+ZH_CN: dict[str, str] = {
+    "header": "# Veo Playground\n通过 Wave 任务 API 调用 Google Veo 3.1 生成视频。"
+              "按钮旁始终显示本次运行的价格。",
+    "key_box": "Wave API 密钥",
+    "key_label": "你的 Wave API 密钥",
+    "key_placeholder": "留空则使用演示模拟器",
+    "key_info": "仅用于你在本浏览器中发起的请求，不会被记录或显示。",
+    "key_remember": "在本浏览器中记住密钥",
+    "tab_generate": "文生视频",
+    "tab_image2video": "图生视频",
+    "tab_first_last_frame": "首尾帧生成",
+    "tab_remix": "视频续写",
+    "tab_history": "历史记录",
+    "intro_generate": "描述一个场景，Veo 会把它生成为动态视频（模型支持时还会配上声音）。",
+    "intro_image2video": "让静态图片动起来：图片将作为视频的第一帧。",
+    "intro_first_last_frame": "给出首帧和尾帧，Veo 会补全两者之间的动态。",
+    "intro_remix": "续写已有的视频片段：可选择你的一次运行、任务 ID 或视频链接。",
+    "model": "模型",
+    "prompt": "提示词",
+    "prompt_placeholder": "夕阳下，一只金毛犬在海滩上奔跑，电影感光影",
+    "first_file": "首帧（JPG、PNG、WEBP；其他格式将自动转换）",
+    "first_url": "…或粘贴图片链接（首帧）",
+    "last_file": "尾帧（JPG、PNG、WEBP；其他格式将自动转换）",
+    "last_url": "…或粘贴图片链接（尾帧）",
+    "destination_heading": "图片去向：",
+    "resize_preview": "首帧在视频中的构图效果（按缩放模式）",
+    "remix_from": "源视频",
+    "remix_from_run": "本次会话中已完成的运行",
+    "remix_from_task": "任务 ID",
+    "remix_from_url": "视频链接",
+    "remix_run": "已完成的运行",
+    "remix_run_info": "本浏览器会话中完成的运行会显示在这里。",
+    "remix_task": "任务 ID",
+    "remix_url": "视频链接",
+    "duration": "时长（秒）",
+    "resolution": "分辨率",
+    "aspect_ratio": "画面比例",
+    "audio": "生成音频",
+    "advanced": "高级设置",
+    "samples": "生成数量（每次运行的视频数）",
+    "person": "人物生成",
+    "seed": "随机种子",
+    "negative_prompt": "反向提示词",
+    "negative_prompt_info": "直接描述不想出现的内容（不要用否定句）。",
+    "enhance_prompt": "提示词增强",
+    "enhance_prompt_info": "已锁定开启：Vertex AI 强制启用提示词增强。",
+    "resize_mode": "缩放模式",
+    "resize_mode_info": "pad 保留完整画面并补边；crop 裁切铺满画面。",
+    "raw": "仅返回续写部分（raw）",
+    "raw_info": "只返回新生成的部分，不与源视频拼接。",
+    "callback_url": "回调 URL（可选）",
+    "callback_url_info": "任务完成后服务商会向该地址 POST 任务结果；Playground 仍会照常轮询。",
+    "run": "生成",
+    "cancel": "取消",
+    "sample": "视频",
+    "request_box": "请求 JSON 与 curl",
+    "request_body": "请求体",
+    "curl": "curl（密钥读取自 $WAVE_API_KEY）",
+    "final_task": "任务最终结果",
+    "examples": "示例（点击即可填入表单；按下“生成”前不会运行任何任务）",
+    model_key("veo3.1-quality-official"): "官方直连（Vertex AI）· Veo 3.1 Quality（官方）",
+    model_key("veo3.1-fast-official"): "官方直连（Vertex AI）· Veo 3.1 Fast（官方）",
+    model_key("veo3.1-quality"): "逆向渠道 · Veo 3.1 Quality（逆向）",
+    model_key("veo3.1-lite"): "逆向渠道 · Veo 3.1 Lite（逆向）",
+    model_key("veo-3.1"): "旧版 API 文档 · VEO 3.1（旧版）",
+    model_key("veo-3.1-fast"): "旧版 API 文档 · VEO 3.1 Fast（旧版）",
+    model_key("veo-3.0"): "旧版 API 文档 · VEO 3.0（旧版）",
+}
+
+I18N = gr.I18n(**{locale: {_PREFIX + key: text for key, text in texts.items()}
+                   for locale, texts in (("en", EN), (ZH_CN_LOCALE, ZH_CN))})
+
+
+def t(key: str) -> I18nData:
+    """The translatable text for ``key``; an unknown key fails when the page is built, not in a browser."""
+    if key not in EN:
+        raise KeyError(f"no English text for i18n key {key!r}")
+    return I18N(_PREFIX + key)
