@@ -19,6 +19,7 @@ import gradio as gr
 from . import catalog
 from .catalog import FormValues
 from .form import REMIX_FROM_TASK
+from .i18n import t
 from .posters import status_card
 from .runs import RunUpdate
 from .store import RunRecord
@@ -83,28 +84,27 @@ class HistoryTab:
     handlers: dict[str, "TabHandlers"]
 
     def build(self) -> None:
-        gr.Markdown("Runs from this browser, newest first. Finished videos are kept on this server, so they "
-                    "outlive the provider's links; only this browser can see them.")
+        gr.Markdown(t("history_intro"))
         with gr.Row():
-            self.refresh = gr.Button("Refresh", size="sm", elem_id="history-refresh", scale=0)
-            self.resume_id = gr.Textbox(label="Resume by task id", placeholder="task-…", scale=3,
+            self.refresh = gr.Button(t("history_refresh"), size="sm", elem_id="history-refresh", scale=0)
+            self.resume_id = gr.Textbox(label=t("history_resume_id"), placeholder="task-…", scale=3,
                                         elem_id="history-resume-id",
-                                        info="Attach to any task of your key: it is followed and saved here.")
-            self.resume_btn = gr.Button("Attach", scale=0, elem_id="history-resume")
+                                        info=t("history_resume_info"))
+            self.resume_btn = gr.Button(t("history_attach"), scale=0, elem_id="history-resume")
         self.empty = gr.Markdown(elem_id="history-empty")
-        self.gallery = gr.Gallery(label="Runs", columns=4, height="auto", allow_preview=False,
+        self.gallery = gr.Gallery(label=t("history_runs"), columns=4, height="auto", allow_preview=False,
                                   object_fit="contain", elem_id="history-gallery")
         with gr.Row(visible=False) as self.detail_row:
             with gr.Column(scale=3):
-                self.video = gr.Video(label="Video", interactive=False, buttons=["download"],
+                self.video = gr.Video(label=t("history_video"), interactive=False, buttons=["download"],
                                       elem_id="history-video")
             with gr.Column(scale=2):
                 self.details = gr.Markdown(elem_id="history-details")
                 with gr.Row():
-                    self.copy_btn = gr.Button("Copy settings to the form", size="sm", elem_id="history-copy")
-                    self.rerun_btn = gr.Button("Run again", size="sm", variant="primary", elem_id="history-rerun")
-                    self.remix_btn = gr.Button("Use as remix source", size="sm", elem_id="history-remix")
-                self.request = gr.Code(language="json", label="Request as sent", elem_id="history-request")
+                    self.copy_btn = gr.Button(t("history_copy"), size="sm", elem_id="history-copy")
+                    self.rerun_btn = gr.Button(t("history_rerun"), size="sm", variant="primary", elem_id="history-rerun")
+                    self.remix_btn = gr.Button(t("history_remix"), size="sm", elem_id="history-remix")
+                self.request = gr.Code(language="json", label=t("history_request"), elem_id="history-request")
         self.status = gr.HTML(elem_id="history-status")
         self.listed = gr.State([])
         self.selected = gr.State(None)

@@ -92,9 +92,25 @@ _EN_PAGE: dict[str, str] = {
     "examples": "Examples (click one to fill the form; nothing runs until you press Generate)",
 }
 
+_EN_HISTORY: dict[str, str] = {
+    "history_intro": "Runs from this browser, newest first. Finished videos are kept on this server, so they "
+                     "outlive the provider's links; only this browser can see them.",
+    "history_refresh": "Refresh",
+    "history_resume_id": "Resume by task id",
+    "history_resume_info": "Attach to any task of your key: it is followed and saved here.",
+    "history_attach": "Attach",
+    "history_runs": "Runs",
+    "history_video": "Video",
+    "history_copy": "Copy settings to the form",
+    "history_rerun": "Run again",
+    "history_remix": "Use as remix source",
+    "history_request": "Request as sent",
+}
+
 #: English comes from the catalog where the catalog names things, so both always agree.
 EN: dict[str, str] = {
     **_EN_PAGE,
+    **_EN_HISTORY,
     **{f"tab_{action}": label for action, label in catalog.ACTION_LABELS.items()},
     **{model_key(m.id): f"{catalog.CHANNEL_LABELS[m.channel]} · {m.name}" for m in catalog.MODELS},
 }
@@ -112,6 +128,17 @@ ZH_CN: dict[str, str] = {
     "tab_first_last_frame": "首尾帧生成",
     "tab_remix": "视频续写",
     "tab_history": "历史记录",
+    "history_intro": "本浏览器中的运行记录，最新的在前。完成的视频保存在本服务器上，即使服务商的链接过期也能查看；只有本浏览器能看到。",
+    "history_refresh": "刷新",
+    "history_resume_id": "按任务 ID 接续",
+    "history_resume_info": "接续你的密钥下的任意任务：会继续跟踪并把结果保存在这里。",
+    "history_attach": "接续",
+    "history_runs": "运行记录",
+    "history_video": "视频",
+    "history_copy": "把设置填回表单",
+    "history_rerun": "再次运行",
+    "history_remix": "用作续写源视频",
+    "history_request": "实际发送的请求",
     "intro_generate": "描述一个场景，Veo 会把它生成为动态视频（模型支持时还会配上声音）。",
     "intro_image2video": "让静态图片动起来：图片将作为视频的第一帧。",
     "intro_first_last_frame": "给出首帧和尾帧，Veo 会补全两者之间的动态。",
