@@ -37,6 +37,9 @@ class Playground:
 
     def launch(self, **kwargs: Any) -> Any:
         kwargs.setdefault("allowed_paths", [str(self.context.media_dir.resolve())])
+        # Each streaming run holds one of Gradio's worker slots for its whole length; with the
+        # default 40 the 41st run (and every Cancel) would wait for a run to end.
+        kwargs.setdefault("max_threads", 512)
         kwargs.setdefault("i18n", I18N)  # English or Simplified Chinese, as the browser asks
         kwargs.setdefault("app_kwargs", {})["lifespan"] = self._lifespan
         return self.blocks.launch(css=CSS, **kwargs)

@@ -99,7 +99,7 @@ class AppContext:
             refusal = standing.refusal(cost) if standing else None
             if refusal:
                 return refusal
-            sent, ticket = self.tracker.prepare(body)
+            sent, ticket = self.tracker.prepare(body, conn)
             record = RunRecord(owner=owner, mode=conn.mode, key_fingerprint=key_fingerprint(conn.api_key),
                                action=action, model=str(body.get("model", "")), request=sent, estimated_cost=cost)
             return await self.tracker.submit(conn, record, ticket)

@@ -36,6 +36,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from .images import MAX_BYTES, ImageRejected, PreparedImage
+from .tls import shared_tls
 
 log = logging.getLogger(__name__)
 
@@ -431,7 +432,7 @@ def _default_client(timeout: float) -> httpx.AsyncClient:
     # Proxies from the environment apply, except to this machine (the simulator, a SelfHost check).
     direct = {f"all://{host}": httpx.AsyncHTTPTransport() for host in ("127.0.0.1", "localhost", "[::1]")}
     return httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(timeout),
-                             follow_redirects=False, mounts=direct)
+                             follow_redirects=False, mounts=direct, verify=shared_tls())
 
 
 def _content_total(response: httpx.Response) -> int | None:

@@ -20,6 +20,7 @@ from . import errors
 from .client import PollPolicy, Task, WaveClient
 from .settings import Settings
 from .task_model import TaskState
+from .tls import shared_tls
 
 Mode = Literal["demo", "server-key", "visitor-key"]
 Phase = Literal["submitting", "queued", "processing", "downloading", "completed", "failed",
@@ -194,7 +195,7 @@ async def download_results(urls: list[str], folder: Path, policy: DownloadPolicy
     folder.mkdir(parents=True, exist_ok=True)
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
     paths: list[Path] = []
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http:
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=True, verify=shared_tls()) as http:
         for index, url in enumerate(urls, start=1):
             path = folder / f"sample-{index}.mp4"
             await _download_with_retry(http, url, path, policy)

@@ -94,9 +94,13 @@ class RunTracker:
 
     # -- starting and finding runs ---------------------------------------------------------------
 
-    def prepare(self, body: dict[str, Any]) -> tuple[dict[str, Any], "CallbackTicket | None"]:
-        """The body as it will be sent: with our callback route when the app is reachable."""
-        if self.callbacks is None or body.get("callback_url"):
+    def prepare(self, body: dict[str, Any], conn: Connection) -> tuple[dict[str, Any], "CallbackTicket | None"]:
+        """The body as it will be sent: with our callback route when the app is reachable.
+
+        Not in demo mode: the embedded simulator would have to post out to the public address
+        and back in, and it is polled on loopback quickly anyway.
+        """
+        if self.callbacks is None or body.get("callback_url") or conn.simulated:
             return body, None
         from .callbacks import with_callback
 

@@ -10,6 +10,8 @@ import io
 
 import httpx
 
+from ..tls import shared_tls
+
 
 class ReferenceUnavailable(Exception):
     """The provider could not download an input URL; the task fails with this message."""
@@ -17,7 +19,7 @@ class ReferenceUnavailable(Exception):
 
 async def fetch_reference(url: str, timeout: float = 15.0) -> bytes:
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=True, verify=shared_tls()) as http:
             response = await http.get(url)
     except httpx.HTTPError as exc:
         raise ReferenceUnavailable(f"could not download {url}: {type(exc).__name__}") from exc
