@@ -110,13 +110,57 @@ class CancelRefused(WaveError):
     user_message = "Only a task that is still queued can be cancelled; this one has already started."
 
 
+class RequestRefused(WaveError):
+    """A 4xx the API does not document: the service's final word, so trying again will not help."""
+
+    user_message = "The video service refused the request."
+
+    def describe(self) -> str:
+        text = f"{self.user_message} [HTTP {self.status}]" if self.status else self.user_message
+        if self.detail:
+            text = f"{text} (service said: {self.detail})"
+        return f"{text} Task id: {self.task_id}." if self.task_id else text
+
+
+class RequestNotSent(WaveError):
+    """Something in the request could not go on the wire; it was never sent, so nothing was charged."""
+
+    user_message = "The request could not be sent, so nothing was charged."
+
+    def describe(self) -> str:
+        return f"The request could not be sent ({self.detail}), so nothing was charged." if self.detail \
+            else self.user_message
+
+
+class UnusableKey(RequestNotSent):
+    """A key no service would accept. Never shown back: the message must not repeat the key."""
+
+    user_message = ("This API key cannot be used: it has spaces, line breaks or characters other than plain "
+                    "letters, digits and punctuation. Paste the key again; nothing was sent.")
+
+    def describe(self) -> str:
+        return self.user_message
+
+
+class DownloadFailed(WaveError):
+    """The video exists but could not be brought to this server; its links still work for a while."""
+
+    user_message = "The download broke off (network error, time-out or a stalled transfer)."
+    transient = True
+
+
+class ResultLinkRefused(DownloadFailed):
+    user_message = ("The provider's link to the video refused the download; links expire (24 hours to "
+                    "3 days after the task finished).")
+    transient = False
+
+
 _BY_STATUS: dict[int, type[WaveError]] = {
     400: InvalidRequest,
     401: AuthenticationFailed,
     402: InsufficientBalance,
     403: AuthenticationFailed,
     404: TaskNotFound,
-    409: CancelRefused,
     429: RateLimited,
 }
 
@@ -127,7 +171,7 @@ def error_for_status(status: int, message: str = "", code: str | None = None, *,
                      retry_after: float | None = None, task_id: str | None = None) -> WaveError:
     cls = _BY_STATUS.get(status)
     if cls is None:
-        cls = ServiceUnavailable if status >= 500 else UnexpectedResponse
+        cls = ServiceUnavailable if status >= 500 else RequestRefused if status >= 400 else UnexpectedResponse
     return cls(message, status=status, code=code, retry_after=retry_after, task_id=task_id)
 
 

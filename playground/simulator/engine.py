@@ -10,20 +10,30 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import httpx
 
 from .. import catalog, pricing
+from ..tls import shared_tls
 from .sources import ReferenceUnavailable, fetch_reference
 
 log = logging.getLogger(__name__)
 Route = Literal["submit", "get", "cancel", "sync", "media", "upload"]
+#: How a fault shows. ``status``: an error answer. The rest happen below the routes (see http.py):
+#: ``reset`` drops the connection without an answer; ``truncate`` answers the real JSON cut in half
+#: (well-formed HTTP, malformed JSON); ``cut`` sends the real headers and half the body, then drops
+#: the connection; ``odd_status`` reports ``status_value`` as the task's status; ``gone`` answers
+#: 404 as if the service had lost the task; ``trickle`` sends the real body ``chunk_bytes`` at a
+#: time with ``delay`` between (a very slow, or with a long delay a stalled, download).
+FaultKind = Literal["status", "reset", "truncate", "cut", "odd_status", "gone", "trickle"]
+WIRE_KINDS = frozenset({"reset", "truncate", "cut", "odd_status", "gone", "trickle"})
 
 
 def key_fingerprint(api_key: str) -> str:
@@ -47,6 +57,12 @@ class SimulatorConfig:
     #: Per-call tiers and older models publish no price; the simulator charges this per video.
     unpublished_price: float = 0.0
     sync_default_timeout: float = 30.0
+    #: Per-task (queue, processing) seconds from the request body, so one run can mix short and
+    #: long tasks (the benchmark); ``None`` gives every task the two fixed values above.
+    timing: Callable[[dict[str, Any]], tuple[float, float]] | None = None
+    #: Pad each result file to this many bytes (a sparse file, streamed like any other), so the
+    #: benchmark can download a large result without rendering one.
+    result_bytes: int | None = None
 
 
 @dataclass
@@ -56,11 +72,23 @@ class Fault:
     route: Route
     status: int = 500
     times: int = 1
-    retry_after: float | None = None
+    #: Seconds, or any text (an HTTP date, or junk a client must survive).
+    retry_after: float | str | None = None
     delay: float = 0.0
     #: Answer with a body that is not JSON.
     malformed: bool = False
     message: str = "simulated fault"
+    #: ``status`` answers with an HTTP status; the other kinds misbehave on the wire (see WIRE_KINDS).
+    kind: FaultKind = "status"
+    #: For ``reset``: the service did the work (a submission created its task) before the drop.
+    after_work: bool = False
+    #: For ``odd_status``: the status value GET reports instead of the real one.
+    status_value: str = "rendering"
+    #: For ``trickle``: bytes per write; ``delay`` is then the pause between writes.
+    chunk_bytes: int = 16 * 1024
+    #: Strike only this key's requests (a key fingerprint; result files count as their task owner's),
+    #: so concurrent visitors, or concurrent test cases, each meet their own faults.
+    owner: str | None = None
 
 
 class Faults:
@@ -80,15 +108,26 @@ class Faults:
         with self._lock:
             self._task_failures.append((message, code))
 
-    def take(self, route: Route) -> Fault | None:
+    def take(self, route: Route, owner: str | None = None) -> Fault | None:
+        """The route's next fault when it is an answer a route gives (``kind == "status"``)."""
+        return self._take_first(route, wire=False, owner=owner)
+
+    def take_wire(self, route: Route, owner: str | None = None) -> Fault | None:
+        """The route's next fault when it is one only the wire can show (see ``WIRE_KINDS``).
+
+        Faults of one route are used in the order they were added, whichever layer serves them.
+        """
+        return self._take_first(route, wire=True, owner=owner)
+
+    def _take_first(self, route: Route, wire: bool, owner: str | None) -> Fault | None:
         with self._lock:
-            for fault in self._faults:
-                if fault.route == route:
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+            fault = next((f for f in self._faults if f.route == route and f.owner in (None, owner)), None)
+            if fault is None or (fault.kind in WIRE_KINDS) != wire:
+                return None
+            fault.times -= 1
+            if fault.times <= 0:
+                self._faults.remove(fault)
+            return fault
 
     def take_task_failure(self) -> tuple[str, str] | None:
         with self._lock:
@@ -203,6 +242,11 @@ class Simulator:
             return est.total
         return self.config.unpublished_price * resolved.samples
 
+    def owner_of(self, task_id: str) -> str | None:
+        """Whose task this is (result files carry no key, so their faults go by the task's owner)."""
+        task = self.tasks.get(task_id)
+        return task.owner if task else None
+
     def find(self, owner: str, task_id: str) -> SimTask:
         task = self.tasks.get(task_id)
         if task is None or task.owner != owner:
@@ -232,15 +276,16 @@ class Simulator:
 
     async def _run(self, task: SimTask) -> None:
         try:
-            await asyncio.sleep(self.config.queue_seconds)
+            queue_seconds, processing_seconds = self._timing(task)
+            await asyncio.sleep(queue_seconds)
             task.status, task.started_at = "processing", time.time()
             failure = self.faults.take_task_failure()
             render = asyncio.create_task(self._render(task))
             steps = max(1, self.config.progress_steps)
             for step in range(1, steps):
-                await asyncio.sleep(self.config.processing_seconds / steps)
+                await asyncio.sleep(processing_seconds / steps)
                 task.progress = int(100 * step / steps)
-            await asyncio.sleep(self.config.processing_seconds / steps)
+            await asyncio.sleep(processing_seconds / steps)
             if failure:
                 render.cancel()
                 self._finish(task, "failed", error={"message": failure[0], "code": failure[1]})
@@ -256,6 +301,11 @@ class Simulator:
             self._finish(task, "failed", error={"message": f"Simulator could not render: {exc}", "code": "task_failed"})
         await self._send_callback(task)
 
+    def _timing(self, task: SimTask) -> tuple[float, float]:
+        if self.config.timing is not None:
+            return self.config.timing(task.body)
+        return self.config.queue_seconds, self.config.processing_seconds
+
     def _finish(self, task: SimTask, status: str, error: dict[str, str] | None = None) -> None:
         task.completed_at = time.time()
         task.completed_monotonic = time.monotonic()
@@ -268,8 +318,6 @@ class Simulator:
         task.done.set()
 
     async def _render(self, task: SimTask) -> list[Path]:
-        from .render import RenderSpec, render_video  # PyAV is heavy: load it when a video is due
-
         r = task.resolved
         refs = [await fetch_reference(url) for url in
                 (task.body.get("first_frame_image"), task.body.get("last_frame_image")) if url]
@@ -277,11 +325,13 @@ class Simulator:
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for index in range(r.samples):
-            spec = RenderSpec(prompt=r.prompt, duration=r.duration, aspect_ratio=r.aspect_ratio, audio=r.audio,
-                              model=r.model.id, resolution=r.resolution, sample_index=index,
-                              sample_count=r.samples, reference_images=tuple(x for x in refs if x))
+            spec = dict(prompt=r.prompt, duration=r.duration, aspect_ratio=r.aspect_ratio, audio=r.audio,
+                        model=r.model.id, resolution=r.resolution, sample_index=index,
+                        sample_count=r.samples, reference_images=tuple(x for x in refs if x))
             path = folder / f"sample-{index + 1}.mp4"
-            await asyncio.to_thread(render_video, path, spec)
+            await _render_elsewhere(path, spec)
+            if self.config.result_bytes and path.stat().st_size < self.config.result_bytes:
+                os.truncate(path, self.config.result_bytes)  # zeros past the MP4: sparse, so cheap
             paths.append(path)
         return paths
 
@@ -291,7 +341,7 @@ class Simulator:
         if not url or task.status not in events:
             return
         try:
-            async with httpx.AsyncClient(timeout=10.0) as http:
+            async with httpx.AsyncClient(timeout=10.0, verify=shared_tls()) as http:
                 await http.post(url, json=self.to_json(task))
         except httpx.HTTPError as exc:
             log.warning("callback for %s to %s failed: %s", task.id, url, exc)
@@ -340,3 +390,12 @@ class Simulator:
             if path.name == name:
                 return path
         raise ServiceError(404, "No such file", "not_found")
+
+
+# -- rendering off the app's process ----------------------------------------------------------------
+
+async def _render_elsewhere(path: Path, spec: dict[str, Any]) -> None:
+    """Render in a worker process (see :mod:`.workers`); this thread only waits on its pipe."""
+    from .workers import pool
+
+    await asyncio.get_running_loop().run_in_executor(None, pool().render, path, spec)

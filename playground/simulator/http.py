@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
 from .engine import Route, ServiceError, Simulator, key_fingerprint
+from .wire import WireFaultsAPI
 
 _UPLOAD_LIMIT = 25 * 1024 * 1024
 
@@ -21,8 +22,8 @@ def _error(status: int, message: str, code: str, headers: dict[str, str] | None 
     return JSONResponse({"error": {"message": message, "code": code}}, status_code=status, headers=headers)
 
 
-async def _apply_fault(sim: Simulator, route: Route) -> Response | None:
-    fault = sim.faults.take(route)
+async def _apply_fault(sim: Simulator, route: Route, owner: str | None = None) -> Response | None:
+    fault = sim.faults.take(route, owner)
     if fault is None:
         return None
     if fault.delay:
@@ -31,9 +32,13 @@ async def _apply_fault(sim: Simulator, route: Route) -> Response | None:
         return Response("<html>Bad Gateway</html>", status_code=fault.status, media_type="text/html")
     if fault.status < 400:
         return None  # a pure delay
-    headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
+    headers = {"Retry-After": _retry_after_text(fault.retry_after)} if fault.retry_after is not None else None
     code = "rate_limited" if fault.status == 429 else "internal_error"
     return _error(fault.status, fault.message, code, headers)
+
+
+def _retry_after_text(value: float | str) -> str:
+    return value if isinstance(value, str) else f"{value:g}"
 
 
 async def _json_body(request: Request) -> Any:
@@ -44,7 +49,7 @@ async def _json_body(request: Request) -> Any:
 
 
 def create_app(sim: Simulator) -> FastAPI:
-    app = FastAPI(title="Wave API simulator", docs_url=None, redoc_url=None, openapi_url=None)
+    app = WireFaultsAPI(sim, title="Wave API simulator", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -54,7 +59,7 @@ def create_app(sim: Simulator) -> FastAPI:
         owner = sim.authenticate(request.headers.get("authorization"))
         payload = await _json_body(request) if body else None
         sim.record(request.method, request.url.path, owner, payload if isinstance(payload, dict) else None)
-        return owner, payload, await _apply_fault(sim, route)
+        return owner, payload, await _apply_fault(sim, route, owner)
 
     @app.post("/v1/tasks")
     async def submit(request: Request) -> Response:
@@ -88,7 +93,7 @@ def create_app(sim: Simulator) -> FastAPI:
 
     @app.get("/files/{task_id}/{name}")
     async def media(task_id: str, name: str) -> Response:
-        fault = await _apply_fault(sim, "media")
+        fault = await _apply_fault(sim, "media", sim.owner_of(task_id))
         if fault:
             return fault
         return FileResponse(sim.media_path(task_id, name), media_type="video/mp4")
