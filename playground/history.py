@@ -92,8 +92,9 @@ class HistoryTab:
                                         info=t("history_resume_info"))
             self.resume_btn = gr.Button(t("history_attach"), scale=0, elem_id="history-resume")
         self.empty = gr.Markdown(elem_id="history-empty")
-        self.gallery = gr.Gallery(label=t("history_runs"), columns=4, height="auto", allow_preview=False,
-                                  object_fit="contain", elem_id="history-gallery")
+        # Posters keep their size: one past run must not fill the whole page.
+        self.gallery = gr.Gallery(label=t("history_runs"), columns=5, fit_columns=False, height=330,
+                                  allow_preview=False, object_fit="contain", elem_id="history-gallery")
         with gr.Row(visible=False) as self.detail_row:
             with gr.Column(scale=3):
                 self.video = gr.Video(label=t("history_video"), interactive=False, buttons=["download"],
