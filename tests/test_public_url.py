@@ -62,3 +62,26 @@ async def test_the_app_serves_its_temporary_images_and_callback_route(tmp_path: 
             assert ticket.wake.is_set()
     finally:
         playground.close()
+
+
+def test_a_live_run_asks_the_provider_to_call_back_here(sim, tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    from .conftest import TEST_KEY
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = Settings(api_key=TEST_KEY, base_url=sim.base_url, data_dir=tmp_path, public_base_url=base)
+    playground = create_playground(settings, env={})
+    playground.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=port)
+    try:
+        videos, task = Client(base, verbose=False).predict("a kite over the dunes", "veo3.1-fast-official", 4,
+                                                           api_name="/generate")
+        (sent,) = sim.sim.submissions()
+        assert sent.body["callback_url"].startswith(f"{base}/hooks/wave/")
+        assert task["status"] == "completed" and videos
+        assert playground.context.callbacks.open_count == 0, "a finished run closes its ticket"
+        # Copying or re-running a past run never reuses that run's one-off callback route.
+        assert "callback_url" not in playground.context.tracker.visitor_body(sent.body)
+    finally:
+        playground.close()
