@@ -25,13 +25,17 @@ Result = tuple[list[FileData], dict]
 def _form(action: str, prompt: str, model: str, duration: int, resolution: str, aspect_ratio: str,
           generate_audio: bool, sample_count: int, negative_prompt: str, seed: int | None,
           person_generation: str, **more: Any) -> FormValues:
+    """Numbers are taken as given (whole numbers as int, anything else as is) for the catalog to judge:
+    nothing is rounded, read as the default, or dropped."""
     spec = catalog.MODELS_BY_ID.get(model)
+    samples = catalog.as_whole_number(sample_count)
+    if spec is not None and spec.max_samples == 1 and samples == 1 and samples is not True:
+        samples = None  # the endpoint's default on a model with no sample_count parameter
     return FormValues(
-        model=model, action=action, prompt=prompt, duration=int(duration) if duration else None,
+        model=model, action=action, prompt=prompt, duration=catalog.as_whole_number(duration),
         resolution=resolution or None, aspect_ratio=aspect_ratio or None,
         generate_audio=bool(generate_audio) if spec is None or spec.audio_switch else None,
-        sample_count=int(sample_count) if spec is None or spec.max_samples > 1 else None,
-        negative_prompt=negative_prompt or None, seed=int(seed) if seed not in (None, "") else None,
+        sample_count=samples, negative_prompt=negative_prompt or None, seed=catalog.as_whole_number(seed),
         person_generation=person_generation or None, **more)
 
 
@@ -55,13 +59,15 @@ async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form
     problems = catalog.check(form)
     if problems:
         raise gr.Error("Not submitted: " + "; ".join(p.message for p in problems))
-    for field, (upload, url) in frames.items():
-        try:
+    try:
+        if form.action == "remix":  # the caller's own clip link, which the provider would fetch
+            await ctx.frames.remix_url(conn, form.first_frame_image or "")
+        for field, (upload, url) in frames.items():
             hosted, _, _ = await ctx.frames.frame_url(conn, field, _upload_path(upload), url,
                                                       form.aspect_ratio or "16:9")
-        except FrameError as exc:
-            raise gr.Error(f"Not submitted: {exc}") from exc
-        setattr(form, field, hosted)
+            setattr(form, field, hosted)
+    except FrameError as exc:
+        raise gr.Error(f"Not submitted: {exc}") from exc
     built = catalog.build_request(form)
     if not built.ok:
         raise gr.Error("Not submitted: " + built.message())

@@ -16,9 +16,12 @@ what :func:`build_request` refuses, and :mod:`playground.pricing` prices what it
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import urlsplit
 
 ACTIONS: tuple[str, ...] = ("generate", "image2video", "first_last_frame", "remix")
 ACTION_LABELS: dict[str, str] = {
@@ -270,8 +273,11 @@ class FormValues:
     callback_events: list[str] | None = None
 
     @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> "FormValues":
-        """Read a request body back into form values (the simulator validates submissions so)."""
+    def from_body(cls, body: Mapping[str, Any], *, received: bool = True) -> "FormValues":
+        """Read a request body back into form values (the simulator validates submissions so).
+
+        ``received=False`` judges it as something a visitor sends now (the History tab's "Run again").
+        """
         known = {f for f in cls.__dataclass_fields__}
         values = {k: v for k, v in body.items() if k in known and k != "person_generation"}
         extra = body.get("extra")
@@ -280,6 +286,8 @@ class FormValues:
             person = extra["personGeneration"]
         form = cls(**values)
         form.person_generation = person
+        # Judged as the service judges a submission: a loopback callback_url is the sender's own machine.
+        form._received = received  # type: ignore[attr-defined]
         form._unknown = sorted(set(body) - known - {"extra"})  # type: ignore[attr-defined]
         if isinstance(extra, Mapping):
             form._unknown += [f"extra.{k}" for k in extra if k != "personGeneration"]  # type: ignore[attr-defined]
@@ -310,6 +318,31 @@ class Resolved:
     audio: bool
     samples: int
     form: FormValues
+
+
+def as_whole_number(value: Any) -> Any:
+    """A form or API value read as a whole number.
+
+    ``None`` and ``""`` mean "not given" (``None``); an int, or a float or text that is a whole
+    number, becomes an int (exactly, however large); anything else is returned unchanged, so
+    :func:`check` refuses it with a message naming the field instead of it being rounded or dropped.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value  # true/false is not a count of anything
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return value
+    return int(number) if number.is_integer() else value
 
 
 def _or(value: Any, default: Any) -> Any:
@@ -371,11 +404,25 @@ def _check_prompt(r: Resolved) -> str | None:
         return f"the prompt has {len(r.form.prompt)} characters; at most {PROMPT_MAX_CHARS} are allowed"
     if any(ord(c) < 32 and c not in "\n\t\r" for c in r.form.prompt):
         return "the prompt contains control characters; remove them"
+    if not _encodable(r.form.prompt):
+        return "the prompt contains a broken character (an unpaired surrogate) that cannot be sent; retype it"
     return None
 
 
+def _encodable(text: str) -> bool:
+    """False for text UTF-8 cannot carry (a lone surrogate a browser may send): it would fail later, mid-run."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_duration(r: Resolved) -> str | None:
-    if not _is_int(r.duration) or r.duration not in r.model.durations:
+    if not _is_int(r.duration):
+        allowed = _choices(r.model.durations)
+        return f"duration must be a whole number of seconds ({allowed} on {r.model.id}); got {r.duration!r}"
+    if r.duration not in r.model.durations:
         if r.model.durations == (8,):
             return f"{r.model.id} renders 8-second videos only (per-call tier); got {r.duration!r}"
         return f"{r.duration!r} s is not offered by {r.model.id}; allowed: {_choices(r.model.durations)} s"
@@ -445,6 +492,8 @@ def _check_negative_prompt(r: Resolved) -> str | None:
         return f"negative_prompt is offered on the older page's models only (veo-3.1, veo-3.1-fast, veo-3.0), not {r.model.id}"
     if not isinstance(neg, str) or len(neg) > PROMPT_MAX_CHARS:
         return f"negative_prompt must be text of at most {PROMPT_MAX_CHARS} characters"
+    if not _encodable(neg):
+        return "negative_prompt contains a broken character (an unpaired surrogate) that cannot be sent; retype it"
     return None
 
 
@@ -527,7 +576,57 @@ def _check_callback(r: Resolved) -> str | None:
     url = r.form.callback_url
     if url and not is_http_url(url):
         return "callback_url must be an http(s) URL the provider can reach"
+    if url:
+        return callback_host_problem(url, allow_loopback=getattr(r.form, "_received", False))
     return None
+
+
+def _literal_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host name spells out literally, in any form a resolver accepts (127.1, 0x7f000001)."""
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        try:
+            ip = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:10.0.0.1 is 10.0.0.1
+        return ip.ipv4_mapped
+    return ip
+
+
+def _address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if ip.is_loopback:
+        return "this computer itself"
+    if ip.is_unspecified:
+        return "an unspecified address"
+    if ip.is_link_local:
+        return "a link-local address (such as the cloud metadata service)"
+    if ip.is_private:
+        return "a private network address"
+    return "an address that is not on the public internet"
+
+
+def callback_host_problem(url: str, *, allow_loopback: bool = False) -> str | None:
+    """Why the provider must not be asked to post to ``url``, or None.
+
+    Without DNS, only what the URL spells out: ``localhost`` names and literal addresses that are not
+    global. Where a visitor types the URL, loopback is refused too (in demo mode the simulator posts
+    from this server); a body read back by the simulator may name loopback, the sender's own machine.
+    """
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return "callback_url is not a valid URL"
+    reach = "give an address the provider can reach from the internet"
+    if not host:
+        return f"callback_url has no host name; {reach}"
+    if host == "localhost" or host.endswith(".localhost"):
+        return None if allow_loopback else f"callback_url points to {host}, this computer itself; {reach}"
+    ip = _literal_ip(host)
+    if ip is None or ip.is_global or (allow_loopback and ip.is_loopback):
+        return None
+    return f"callback_url points to {ip}, {_address_kind(ip)}; {reach}"
 
 
 def _check_callback_events(r: Resolved) -> str | None:

@@ -25,16 +25,6 @@ def model_choices(action: str) -> list[tuple[I18nData, str]]:
     return [(t(model_key(m.id)), m.id) for m in catalog.models_for_action(action)]
 
 
-def _int_or_none(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return value  # let the catalog name the bad value
-    return int(number) if number.is_integer() else value
-
-
 @dataclass
 class ActionForm:
     """Every control of one tab. Optional controls are ``None`` where the action has no use for them."""
@@ -88,11 +78,11 @@ class ActionForm:
             prompt=self.get(data, "prompt") or "",
             aspect_ratio=self.get(data, "aspect_ratio"),
             resolution=self.get(data, "resolution"),
-            duration=_int_or_none(self.get(data, "duration")),
+            duration=catalog.as_whole_number(self.get(data, "duration")),
             generate_audio=bool(self.get(data, "audio")) if spec and spec.audio_switch else None,
-            sample_count=_int_or_none(self.get(data, "samples")) if spec and spec.max_samples > 1 else None,
+            sample_count=catalog.as_whole_number(self.get(data, "samples")) if spec and spec.max_samples > 1 else None,
             negative_prompt=neg if spec and spec.supports_negative_prompt else None,
-            seed=_int_or_none(self.get(data, "seed")) if spec and spec.supports_seed else None,
+            seed=catalog.as_whole_number(self.get(data, "seed")) if spec and spec.supports_seed else None,
             person_generation=self.get(data, "person") or None,
             enhance_prompt=True if spec and spec.supports_enhance_prompt else None,
             resize_mode=(self.get(data, "resize_mode") or None) if self.action in catalog.IMAGE_ACTIONS else None,

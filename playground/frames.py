@@ -107,10 +107,22 @@ class FrameResolver:
         if choice == REMIX_FROM_RUN:
             return (form.get(data, "remix_run") or "").strip()
         if choice == REMIX_FROM_URL:
-            return (form.get(data, "remix_url") or "").strip()
+            return await self.remix_url(conn, form.get(data, "remix_url") or "")
         if choice == REMIX_FROM_TASK:
             return await self._video_of_task(conn, (form.get(data, "remix_task") or "").strip())
         raise FrameError(REMIX_SOURCE_FIELD, f"unknown remix source {choice!r}")
+
+    async def remix_url(self, conn: "Connection", url: str) -> str:
+        """A clip link the visitor gave, checked like a pasted image link before the provider is asked to
+        fetch it (in demo mode the simulator fetches it from this server, so loopback is allowed there)."""
+        url = url.strip()
+        if not url:
+            return url  # the catalog says a source clip is needed
+        try:
+            await hosting.check_public_url(url, allow_loopback=conn.simulated)
+        except ImageRejected as exc:
+            raise FrameError(REMIX_SOURCE_FIELD, f"source clip: {exc.message}") from exc
+        return url
 
     async def _video_of_task(self, conn: "Connection", task_id: str) -> str:
         try:

@@ -19,6 +19,7 @@ import gradio as gr
 from . import catalog
 from .catalog import FormValues
 from .form import REMIX_FROM_TASK
+from .frames import FrameError
 from .i18n import t
 from .posters import status_card
 from .runs import RunUpdate
@@ -193,9 +194,11 @@ class HistoryTab:
         owner = self.ctx.owner(token, request)
         conn = self.ctx.connection(key, owner)
         body = self.ctx.tracker.visitor_body(record.request)
-        built = catalog.build_request(FormValues.from_body(body))
-        if not built.ok:
-            yield status_panel(None, f"Not submitted: {built.message()}"), gr.update(), gr.update(), gr.update()
+        built = catalog.build_request(FormValues.from_body(body, received=False))
+        refusal = built.message() if not built.ok else await self._unsafe_source(conn, record.action, body)
+        if refusal:
+            yield (status_panel(RunUpdate("error", f"Not submitted: {refusal}")), gr.update(), gr.update(),
+                   gr.update())
             return
         from .view import estimate_form
 
@@ -203,6 +206,16 @@ class HistoryTab:
         run = await self.ctx.start_run(conn, owner, record.action, built.body, est)
         async for out in self._follow(run):
             yield out
+
+    async def _unsafe_source(self, conn: Any, action: str, body: dict) -> str | None:
+        """A recorded remix source is checked again, as when it was first given."""
+        if action != "remix" or not body.get("first_frame_image"):
+            return None
+        try:
+            await self.ctx.frames.remix_url(conn, str(body["first_frame_image"]))
+        except FrameError as exc:
+            return str(exc)
+        return None
 
     async def attach(self, token: str, key: str, task_id: str, request: gr.Request) -> AsyncIterator[tuple]:
         task_id = (task_id or "").strip()

@@ -781,3 +781,61 @@ async def _follow(current: str, factory: ClientFactory, resolve: Resolver, allow
                                         f"HTTP {response.status_code}).")
                 return await _read_capped(response, max_bytes)
     raise ImageRejected(f"The link redirects more than {max_redirects} times.")
+
+
+# --------------------------------------------------------------------------- links others fetch
+
+
+async def pinned_request(url: str, *, allow_loopback: bool = False,
+                         resolver: Resolver | None = None) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``url`` checked like a pasted link (every address its name resolves to), as the URL naming the
+    checked address, the headers and the request extensions to reach it: the request then goes to the
+    address that was judged, however DNS answers a moment later. Raises UnsafeURL or ImageRejected."""
+    target = await _checked_target(url.strip(), resolver or system_resolver, allow_loopback)
+    return target.url, {"Host": target.host_header}, ({"sni_hostname": target.sni} if target.sni else {})
+
+
+async def check_public_url(url: str, client_factory: ClientFactory | None = None, *,
+                           allow_loopback: bool = False, resolver: Resolver | None = None,
+                           max_redirects: int = 5, timeout_seconds: float = VERIFY_TIMEOUT_SECONDS) -> str:
+    """Check a link a visitor gives for the provider to fetch (a remix clip) without downloading it.
+
+    Each hop is resolved and checked as in :func:`fetch_pasted_url`, then asked with HEAD, or with a
+    one-byte ranged GET where HEAD is refused; redirects are followed and checked again. Returns the
+    last URL; raises UnsafeURL, or ImageRejected when the link cannot be opened.
+    """
+    factory = client_factory or (lambda: _default_client(timeout_seconds))
+    probe = _probe(url.strip(), factory, resolver or system_resolver, allow_loopback, max_redirects)
+    try:
+        return await asyncio.wait_for(probe, timeout_seconds)
+    except asyncio.TimeoutError:
+        raise ImageRejected("The link took too long to answer.") from None
+    except httpx.HTTPError:
+        raise ImageRejected("The link could not be opened; check that it opens in a browser.") from None
+
+
+async def _probe(current: str, factory: ClientFactory, resolve: Resolver, allow_loopback: bool,
+                 max_redirects: int) -> str:
+    async with factory() as client:
+        for _ in range(max_redirects + 1):
+            answer = await _ask(client, await _checked_target(current, resolve, allow_loopback))
+            if answer.is_redirect and answer.headers.get("location"):
+                current = urljoin(current, answer.headers["location"])
+                continue
+            if answer.status_code >= 400:
+                raise ImageRejected(f"The link could not be opened (the site answered HTTP {answer.status_code}).")
+            return current
+    raise ImageRejected(f"The link redirects more than {max_redirects} times.")
+
+
+async def _ask(client: httpx.AsyncClient, target: _Target) -> httpx.Response:
+    """The answer's status and headers only: HEAD, else a one-byte ranged GET whose body is never read
+    (some servers, and links presigned for GET, refuse HEAD)."""
+    extensions = {"sni_hostname": target.sni} if target.sni else {}
+    headers = {"Host": target.host_header, "Accept-Encoding": "identity"}
+    head = await client.head(target.url, headers=headers, extensions=extensions, follow_redirects=False)
+    if head.status_code < 400:
+        return head
+    async with client.stream("GET", target.url, headers={**headers, "Range": "bytes=0-0"},
+                             extensions=extensions, follow_redirects=False) as response:
+        return response

@@ -325,7 +325,8 @@ async def _finish(task: Task, state: TaskState, clock: _Clock, media_dir: Path) 
     except (httpx.HTTPError, errors.WaveError) as exc:
         error = exc if isinstance(exc, errors.WaveError) else errors.ConnectionFailed(type(exc).__name__)
         yield RunUpdate(phase="error", progress=100, video_urls=tuple(urls), error=error,
-                        message=f"The video is ready but could not be saved: {error}. Its links: {' '.join(urls)}",
+                        message=f"The video is ready but could not be saved: {str(error).rstrip('. ')}. "
+                                f"Its links: {' '.join(urls)}",
                         **common)
         return
     yield RunUpdate(phase="completed", message=f"Done: {len(paths)} video(s).", progress=100,

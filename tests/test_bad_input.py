@@ -290,8 +290,6 @@ def test_unusual_unicode_is_sent_exactly_as_typed(client: Client, live: VisitorA
     FIGURES.accepted_intact += len(sent)
 
 
-@pytest.mark.xfail(strict=True, reason="catalog._check_prompt lets an unpaired surrogate through; the run "
-                                      "store then crashes with UnicodeEncodeError instead of a message")
 def test_text_that_cannot_be_encoded_is_refused_before_sending(live: VisitorApp, traffic: Traffic) -> None:
     """A lone surrogate (a browser can send one; UTF-8 cannot carry it) must be refused, not crash.
     gradio_client cannot even encode one, so this calls the endpoint's function directly."""
@@ -435,9 +433,6 @@ def test_out_of_range_values_are_refused(client: Client, traffic: Traffic) -> No
     traffic.assert_nothing_left()
 
 
-@pytest.mark.xfail(strict=True, reason="api._form drops sample_count for one-video models, truncates a "
-                                      "fractional seed with int() and reads duration 0 as 'not given' (the "
-                                      "model's default): each is run instead of refused")
 def test_values_the_api_must_not_silently_change(client: Client, traffic: Traffic) -> None:
     cases = [("3 samples on a one-video model", dict(model="veo-3.1", duration=8, sample_count=3), "sample_count"),
              ("fractional seed", dict(model="veo-3.1", duration=8, seed=1.5), "seed"),
@@ -448,8 +443,6 @@ def test_values_the_api_must_not_silently_change(client: Client, traffic: Traffi
     traffic.assert_nothing_left()
 
 
-@pytest.mark.xfail(strict=True, reason="api._form calls int() on duration/sample_count: a non-number gives "
-                                      "Gradio's generic 'raised an exception' instead of a message")
 def test_values_of_the_wrong_type_are_refused_with_a_message(client: Client, traffic: Traffic) -> None:
     cases = [("duration 'abc'", dict(duration="abc"), "duration"),
              ("samples 'two'", dict(sample_count="two"), "sample_count")]
@@ -605,22 +598,26 @@ def test_redirects_into_forbidden_places_are_refused(client: Client, target: Tar
     traffic.assert_nothing_left()
 
 
-@pytest.mark.xfail(strict=True, reason="api.remix and frames._remix_source pass a pasted clip URL to the provider "
-                                      "unchecked: loopback/private/metadata links are submitted (and in demo mode "
-                                      "the embedded simulator fetches them from this server)")
 def test_a_hostile_remix_source_is_refused(client: Client, target: Target, traffic: Traffic) -> None:
+    """The last two in demo mode, where a loopback first hop is allowed and every later hop is checked."""
     calls = [("/remix", ("Keep going", target.url("/clip.mp4")), dict(duration=4, resolution="720p", api_key=KEY)),
-             ("/remix", ("Keep going", "http://10.1.2.3/clip.mp4"), dict(duration=4, resolution="720p"))]
-    labels = ("remix from loopback (own key)", "remix from a private address (demo)")
+             ("/remix", ("Keep going", "http://10.1.2.3/clip.mp4"), dict(duration=4, resolution="720p")),
+             ("/remix", ("Keep going", target.url("/redirect?to=http://169.254.169.254/latest/meta-data/")),
+              dict(duration=4, resolution="720p")),
+             ("/remix", ("Keep going", target.url("/loop/0")), dict(duration=4, resolution="720p"))]
+    expected = [("remix from loopback (own key)", "this computer itself"),
+                ("remix from a private address (demo)", "private network"),
+                ("remix redirected to the metadata service (demo)", "link-local"),
+                ("remix through endless redirects (demo)", "redirects more than")]
     texts = outcomes(client, calls)
-    judge("hostile links", [(label, text, ("Not submitted",)) for label, text in zip(labels, texts)])
+    judge("hostile links", [(label, text, ("Not submitted", "source clip", says))
+                            for (label, says), text in zip(expected, texts)])
+    assert all(hit.startswith(("/redirect", "/loop/")) for hit in traffic.hits()), traffic.hits()
+    traffic.target.hits[traffic.start[2]:] = []  # the allowed first hops: not visits to a target
     traffic.assert_nothing_left()
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(strict=True, reason="the page's Callback URL is checked only for http(s): in demo mode the "
-                                      "embedded simulator then POSTs the finished task from this server to any "
-                                      "address, private ranges and the metadata service included")
 def test_a_hostile_callback_url_is_refused_in_the_page(browser: Any, live: VisitorApp, traffic: Traffic) -> None:
     """Demo mode, in Chromium: the callback box is on the page only, not in the API."""
     context = browser.new_context(viewport={"width": 1280, "height": 1100})

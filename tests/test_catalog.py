@@ -167,6 +167,60 @@ def test_callback_fields() -> None:
     assert "unknown callback events" in problems(callback_url="https://h.example/cb", callback_events=["started"])["callback_events"]
 
 
+@pytest.mark.parametrize("url,says", [
+    ("http://localhost:8080/hook", "localhost, this computer itself"),
+    ("https://api.localhost/hook", "api.localhost, this computer itself"),
+    ("http://127.0.0.1:9000/hook", "127.0.0.1, this computer itself"),
+    ("http://127.1/hook", "127.0.0.1, this computer itself"),  # spellings a resolver reads as loopback
+    ("http://2130706433/hook", "127.0.0.1, this computer itself"),
+    ("http://[::1]/hook", "::1, this computer itself"),
+    ("http://10.1.2.3/hook", "10.1.2.3, a private network address"),
+    ("http://[::ffff:192.168.1.1]/hook", "192.168.1.1, a private network address"),
+    ("http://169.254.169.254/latest/meta-data/", "cloud metadata service"),
+    ("http://[fe80::1]/hook", "link-local"),
+    ("http://100.64.0.1/hook", "not on the public internet"),
+    ("http://0.0.0.0/hook", "unspecified"),
+])
+def test_callback_url_must_be_reachable_from_the_internet(url: str, says: str) -> None:
+    message = problems(callback_url=url)["callback_url"]
+    assert says in message and "reach from the internet" in message
+
+
+def test_public_callback_urls_are_accepted() -> None:
+    for url in ("https://hooks.example.com/wave?x=1", "http://8.8.8.8/hook", "https://[2606:4700::1111]/hook"):
+        assert problems(callback_url=url) == {}, url
+
+
+def test_a_submitted_body_may_call_back_its_senders_own_machine_but_no_private_range() -> None:
+    body = build_request(FormValues(prompt="p")).body
+    assert catalog.check(FormValues.from_body({**body, "callback_url": "http://127.0.0.1:9000/hooks/wave/t"})) == []
+    refused = catalog.check(FormValues.from_body({**body, "callback_url": "http://10.1.2.3/hook"}))
+    assert [p.field for p in refused] == ["callback_url"]
+
+
+def test_text_utf8_cannot_carry_is_refused() -> None:
+    assert "unpaired surrogate" in problems(prompt="a boat \ud800 on a lake")["prompt"]
+    assert "unpaired surrogate" in problems(model="veo-3.1", negative_prompt="blur\udfff")["negative_prompt"]
+    assert problems(prompt="astral 𓀀 and 🎬 are fine") == {}
+
+
+@pytest.mark.parametrize("given,read", [
+    (None, None), ("", None), (8, 8), (8.0, 8), ("8", 8), ("8.0", 8), (" 4 ", 4), (10**30, 10**30),
+    (1.5, 1.5), ("1.5", "1.5"), ("abc", "abc"), (True, True), (float("inf"), float("inf")), ([8], [8]),
+])
+def test_whole_numbers_are_read_exactly_and_nothing_else_is_changed(given, read) -> None:
+    got = catalog.as_whole_number(given)
+    assert got == read and type(got) is type(read)
+
+
+def test_values_that_are_not_whole_numbers_are_named() -> None:
+    assert "duration must be a whole number of seconds" in problems(duration="abc")["duration"]
+    assert "duration must be a whole number" in problems(model="veo3.1-lite", duration=8.5)["duration"]
+    assert "8-second videos only" in problems(model="veo3.1-lite", duration=0)["duration"]
+    assert "sample_count must be a whole number" in problems(sample_count=2.5)["sample_count"]
+    assert "seed must be a whole number" in problems(model="veo-3.1", seed=1.5)["seed"]
+
+
 def test_defaults_match_the_pages() -> None:
     newer = build_request(FormValues(prompt="p")).body
     assert (newer["resolution"], newer["duration"], newer["aspect_ratio"], newer["generate_audio"]) == ("1080p", 8, "16:9", False)

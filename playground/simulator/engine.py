@@ -20,7 +20,7 @@ from typing import Any, Callable, Literal
 
 import httpx
 
-from .. import catalog, pricing
+from .. import catalog, hosting, pricing
 from ..tls import shared_tls
 from .sources import ReferenceUnavailable, fetch_reference
 
@@ -340,9 +340,16 @@ class Simulator:
         events = task.body.get("callback_events") or ["completed", "failed"]
         if not url or task.status not in events:
             return
+        # Only where the real service could post from outside: loopback (the caller's own machine, where
+        # tests and the benchmark listen) or public addresses, never this server's private neighbours.
+        try:
+            target, headers, extensions = await hosting.pinned_request(url, allow_loopback=True)
+        except hosting.ImageRejected as exc:
+            log.warning("callback for %s to %s not sent: %s", task.id, url, exc.message)
+            return
         try:
             async with httpx.AsyncClient(timeout=10.0, verify=shared_tls()) as http:
-                await http.post(url, json=self.to_json(task))
+                await http.post(target, json=self.to_json(task), headers=headers, extensions=extensions)
         except httpx.HTTPError as exc:
             log.warning("callback for %s to %s failed: %s", task.id, url, exc)
 

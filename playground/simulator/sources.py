@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 
-import httpx
+from .. import hosting
+from ..images import ImageRejected
 
-from ..tls import shared_tls
+#: The largest input fetched; a remix source is a whole clip, far larger than a reference image.
+MAX_REFERENCE_BYTES = 256 * 1024 * 1024
 
 
 class ReferenceUnavailable(Exception):
@@ -18,17 +20,19 @@ class ReferenceUnavailable(Exception):
 
 
 async def fetch_reference(url: str, timeout: float = 15.0) -> bytes:
+    """Download an input as the real provider would, from outside: every hop must be loopback (this
+    machine stands in for the internet) or public, never a private range or the metadata service."""
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=True, verify=shared_tls()) as http:
-            response = await http.get(url)
-    except httpx.HTTPError as exc:
-        raise ReferenceUnavailable(f"could not download {url}: {type(exc).__name__}") from exc
-    if response.status_code != 200:
-        raise ReferenceUnavailable(f"could not download {url}: HTTP {response.status_code}")
-    kind = response.headers.get("content-type", "")
-    if kind.startswith("video/") or response.content[4:8] == b"ftyp":
-        return last_frame_png(response.content)
-    return response.content
+        data = await hosting.fetch_pasted_url(url, allow_loopback=True, max_bytes=MAX_REFERENCE_BYTES,
+                                              timeout_seconds=timeout)
+    except ImageRejected as exc:
+        raise ReferenceUnavailable(f"could not download {url}: {exc.message}") from exc
+    return last_frame_png(data) if _is_video(data) else data
+
+
+def _is_video(data: bytes) -> bool:
+    """MP4/MOV (an ``ftyp`` box first) or WebM/Matroska (the EBML magic)."""
+    return data[4:8] == b"ftyp" or data[:4] == b"\x1a\x45\xdf\xa3"
 
 
 def last_frame_png(video: bytes) -> bytes:
