@@ -13,12 +13,28 @@ from typing import AsyncIterator, Iterator
 
 import pytest
 
+from playwright.sync_api import Browser, sync_playwright
+
 from playground.app import Playground, create_playground
 from playground.client import RetryPolicy, WaveClient
 from playground.settings import Settings
 from playground.simulator import SimulatorConfig, SimulatorServer
 
 TEST_KEY = "sk-test-0123456789"
+#: Debian's Chromium (tests/install.sh installs it); Playwright cannot download its own browser here.
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash tests/install.sh` first")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture

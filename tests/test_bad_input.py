@@ -40,7 +40,7 @@ from playground import catalog
 from playground.catalog import FormValues
 from playground.loopback import ServerThread
 
-from .test_browser import browser, choose  # noqa: F401 - `browser` is a fixture (one test uses Chromium)
+from .test_browser import choose
 from .visitor_app import VisitorApp, visitor_app
 
 KEY = "sk-bad-input-visitor-0000"

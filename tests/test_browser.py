@@ -12,27 +12,14 @@ from typing import Iterator
 import av
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from .conftest import RunningApp
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 #: Screenshots refresh the README's pictures only when asked (PLAYGROUND_SCREENSHOTS=1), so an
 #: ordinary test run leaves the work tree clean.
 DOCS = Path(__file__).resolve().parent.parent / "docs" if os.environ.get("PLAYGROUND_SCREENSHOTS") else None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash tests/install.sh` first")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

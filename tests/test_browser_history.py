@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from .conftest import RunningApp
-from .test_browser import DOCS, browser, choose, run_and_wait  # noqa: F401,F811 - `browser` is a fixture
+from .test_browser import DOCS, choose, run_and_wait
 
 pytestmark = pytest.mark.browser
 

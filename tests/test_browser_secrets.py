@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from playground.simulator import key_fingerprint
 
-from .test_browser import browser, choose  # noqa: F401 - `browser` is a fixture
+from .test_browser import choose
 from .test_secrets import CANARY, Scan, logs_at_debug
 from .visitor_app import VisitorApp, visitor_app
 

@@ -15,7 +15,7 @@ import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from playground import catalog
 from playground.examples import EXAMPLE_DIR, EXAMPLES, LABEL_MAX_CHARS, build_examples
@@ -25,7 +25,6 @@ from playground.images import check_against, prepare_image
 from playground.ui import _build_form
 
 from .conftest import RunningApp
-from .test_browser import ARGS, CHROMIUM
 
 #: The request samples of the provider's two pages (shared/seeds), copied as they are printed.
 SEED_REQUESTS = (
@@ -129,16 +128,6 @@ def test_example_frames_are_the_drawn_pictures_and_pass_our_image_checks() -> No
 
 
 # -- in Chromium ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash tests/install.sh` first")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

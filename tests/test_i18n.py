@@ -8,14 +8,13 @@ translated English left; with ``en-US`` the page reads in English.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Iterator
 
 import gradio as gr
 import pytest
 from gradio.components.api_component import Api
 from gradio.i18n import I18nData
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from playground import catalog
 from playground.form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL
@@ -24,7 +23,6 @@ from playground.ui import _build_form
 from playground.view import model_info
 
 from .conftest import RunningApp
-from .test_browser import ARGS, CHROMIUM
 
 #: Names the provider and the API use; a translation keeps them as they are written.
 LATIN_TERMS = ("Veo", "VEO", "Wave", "Vertex AI", "API", "JSON", "curl", "$WAVE_API_KEY", "POST", "pad",
@@ -93,16 +91,6 @@ def test_the_whole_page_has_no_fixed_english_left(app: RunningApp) -> None:
 
 
 # -- in Chromium ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash tests/install.sh` first")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser: Browser, app: RunningApp, locale: str) -> tuple[Page, object]:
