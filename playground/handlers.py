@@ -223,7 +223,7 @@ class TabHandlers:
         """Updates that put a recorded request back into this tab's controls."""
         f = self.form
         spec = catalog.get_model(values.model)
-        updates = self.apply_capabilities({
+        updates = self.apply_capabilities(set_values=True, data={
             f.model: values.model, f.resolution: values.resolution or spec.default_resolution,
             f.duration: values.duration or spec.default_duration, f.audio: bool(values.generate_audio),
             f.person: values.person_generation, f.samples: values.sample_count or 1})
@@ -247,24 +247,35 @@ class TabHandlers:
         return updates
 
 
-    def apply_capabilities(self, data: dict) -> dict:
+    def apply_capabilities(self, data: dict, *, set_values: bool = False) -> dict:
+        """Choices, locks and notes for the chosen model; a value is sent only where it must change.
+
+        Sending an unchanged value back would race the visitor: a reply that lands after their next
+        click (samples typed while the duration reply is on its way) would undo it.
+        """
         f = self.form
         caps = catalog.capabilities(data[f.model], f.action, data[f.resolution], _as_int(data[f.duration]),
                                     data[f.audio], data[f.person], _as_int(data[f.samples]))
+
+        def value(new: Any, current: Any) -> dict:
+            return {"value": new} if set_values or new != current else {}
+
         updates = {
-            f.duration: gr.update(choices=list(caps.duration.choices), value=caps.duration.value,
-                                  interactive=not caps.duration.locked, info=caps.duration.why or None),
-            f.resolution: gr.update(choices=list(caps.resolution.choices), value=caps.resolution.value,
-                                    info=caps.resolution.why or None),
-            f.audio: gr.update(value=caps.audio.value, interactive=not caps.audio.locked,
-                               info=caps.audio.why or None),
+            f.duration: gr.update(choices=list(caps.duration.choices), interactive=not caps.duration.locked,
+                                  info=caps.duration.why or None,
+                                  **value(caps.duration.value, _as_int(data[f.duration]))),
+            f.resolution: gr.update(choices=list(caps.resolution.choices), info=caps.resolution.why or None,
+                                    **value(caps.resolution.value, data[f.resolution])),
+            f.audio: gr.update(interactive=not caps.audio.locked, info=caps.audio.why or None,
+                               **value(caps.audio.value, data[f.audio])),
             # A slider cannot have min == max, so a one-video model locks the slider at 1 instead.
-            f.samples: gr.update(value=caps.samples.value,
-                                 interactive=not caps.samples.locked, info=caps.samples.why or None),
-            f.person: gr.update(choices=list(caps.person.choices), value=caps.person.value,
+            f.samples: gr.update(interactive=not caps.samples.locked, info=caps.samples.why or None,
+                                 **value(caps.samples.value, _as_int(data[f.samples]))),
+            f.person: gr.update(choices=list(caps.person.choices),
                                 label=t("person") + (" (extra.personGeneration)"
-                                                     if caps.person.choices[0] == "allow_all" else "")),
-            f.seed: gr.update(visible=caps.seed_offered),
+                                                     if caps.person.choices[0] == "allow_all" else ""),
+                                **value(caps.person.value, data[f.person])),
+        f.seed: gr.update(visible=caps.seed_offered),
             f.negative_prompt: gr.update(visible=caps.negative_prompt_offered),
             f.enhance_prompt: gr.update(visible=caps.enhance_prompt_offered),
             f.model_info: model_info(data[f.model]),
