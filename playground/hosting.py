@@ -28,7 +28,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -39,6 +39,7 @@ from .images import MAX_BYTES, ImageRejected, PreparedImage
 from .tls import shared_tls
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 USER_AGENT = f"veo-playground/1.0 (+https://github.com/; python-httpx/{httpx.__version__})"
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -701,6 +702,11 @@ class _Target:
     host_header: str
     sni: str | None
 
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """httpx request extensions that keep TLS checking the name while connecting to the address."""
+        return {"sni_hostname": self.sni} if self.sni else {}
+
 
 async def _checked_target(url: str, resolver: Resolver, allow_loopback: bool) -> _Target:
     parts = urlsplit(url)
@@ -756,12 +762,17 @@ async def fetch_pasted_url(url: str, client_factory: ClientFactory | None = None
     """
     factory = client_factory or (lambda: _default_client(timeout_seconds))
     fetch = _follow(url.strip(), factory, resolver or system_resolver, allow_loopback, max_bytes, max_redirects)
+    return await _within(fetch, timeout_seconds, "The link could not be downloaded")
+
+
+async def _within(walk: Awaitable[T], timeout_seconds: float, failure: str) -> T:
+    """A whole walk along a link's redirects under one deadline, its failures in a visitor's words."""
     try:
-        return await asyncio.wait_for(fetch, timeout_seconds)
+        return await asyncio.wait_for(walk, timeout_seconds)
     except asyncio.TimeoutError:
         raise ImageRejected("The link took too long to answer.") from None
     except httpx.HTTPError:
-        raise ImageRejected("The link could not be downloaded; check that it opens in a browser.") from None
+        raise ImageRejected(f"{failure}; check that it opens in a browser.") from None
 
 
 async def _follow(current: str, factory: ClientFactory, resolve: Resolver, allow_loopback: bool,
@@ -769,9 +780,8 @@ async def _follow(current: str, factory: ClientFactory, resolve: Resolver, allow
     async with factory() as client:
         for _ in range(max_redirects + 1):
             target = await _checked_target(current, resolve, allow_loopback)
-            extensions = {"sni_hostname": target.sni} if target.sni else {}
             headers = {"Host": target.host_header, "Accept": "image/*"}
-            async with client.stream("GET", target.url, headers=headers, extensions=extensions,
+            async with client.stream("GET", target.url, headers=headers, extensions=target.extensions,
                                      follow_redirects=False) as response:
                 if response.is_redirect and response.headers.get("location"):
                     current = urljoin(current, response.headers["location"])
@@ -792,7 +802,7 @@ async def pinned_request(url: str, *, allow_loopback: bool = False,
     checked address, the headers and the request extensions to reach it: the request then goes to the
     address that was judged, however DNS answers a moment later. Raises UnsafeURL or ImageRejected."""
     target = await _checked_target(url.strip(), resolver or system_resolver, allow_loopback)
-    return target.url, {"Host": target.host_header}, ({"sni_hostname": target.sni} if target.sni else {})
+    return target.url, {"Host": target.host_header}, target.extensions
 
 
 async def check_public_url(url: str, client_factory: ClientFactory | None = None, *,
@@ -806,12 +816,7 @@ async def check_public_url(url: str, client_factory: ClientFactory | None = None
     """
     factory = client_factory or (lambda: _default_client(timeout_seconds))
     probe = _probe(url.strip(), factory, resolver or system_resolver, allow_loopback, max_redirects)
-    try:
-        return await asyncio.wait_for(probe, timeout_seconds)
-    except asyncio.TimeoutError:
-        raise ImageRejected("The link took too long to answer.") from None
-    except httpx.HTTPError:
-        raise ImageRejected("The link could not be opened; check that it opens in a browser.") from None
+    return await _within(probe, timeout_seconds, "The link could not be opened")
 
 
 async def _probe(current: str, factory: ClientFactory, resolve: Resolver, allow_loopback: bool,
@@ -831,7 +836,7 @@ async def _probe(current: str, factory: ClientFactory, resolve: Resolver, allow_
 async def _ask(client: httpx.AsyncClient, target: _Target) -> httpx.Response:
     """The answer's status and headers only: HEAD, else a one-byte ranged GET whose body is never read
     (some servers, and links presigned for GET, refuse HEAD)."""
-    extensions = {"sni_hostname": target.sni} if target.sni else {}
+    extensions = target.extensions
     headers = {"Host": target.host_header, "Accept-Encoding": "identity"}
     head = await client.head(target.url, headers=headers, extensions=extensions, follow_redirects=False)
     if head.status_code < 400:
