@@ -117,12 +117,10 @@ class RunTracker:
     async def submit(self, conn: Connection, record: RunRecord, ticket: "CallbackTicket | None" = None) -> TrackedRun:
         """Record the run, then send it from a background task; returns at once."""
         await self.store.call(self.store.add, record)
-        run = self._track(record, RunUpdate("submitting", "Submitting the task…"))
-        folder = self.folder_for(record.owner)
         wake = ticket.wake if ticket else None
-        run.driver = asyncio.create_task(self._drive(
-            run, conn, lambda client: run_task(client, record.request, folder, self.policy_for(conn), wake), ticket))
-        return run
+        folder, policy = self.folder_for(record.owner), self.policy_for(conn)
+        return self._start(record, RunUpdate("submitting", "Submitting the task…"), conn,
+                           lambda client: run_task(client, record.request, folder, policy, wake), ticket)
 
     async def attach(self, conn: Connection, owner: str, task_id: str) -> TrackedRun:
         """Follow a task submitted earlier: the live run if there is one, else poll it afresh."""
@@ -135,11 +133,7 @@ class RunTracker:
             model="unknown", request={}, task_id=task_id, phase="queued", estimated_cost=None)
         if not records:
             await self.store.call(self.store.add, record)
-        run = self._track(record, RunUpdate("queued", f"Looking up task {task_id}…", task_id=task_id))
-        folder = self.folder_for(owner)
-        run.driver = asyncio.create_task(self._drive(
-            run, conn, lambda client: attach_task(client, task_id, folder, self.policy_for(conn)), None))
-        return run
+        return self._follow(record, conn, f"Looking up task {task_id}…")
 
     def live(self, owner: str, run_id: str) -> TrackedRun | None:
         run = self._runs.get(run_id)
@@ -164,12 +158,7 @@ class RunTracker:
             if conn is None:
                 # A visitor's own key is never stored: the run resumes when they come back with it.
                 continue
-            run = self._track(record, RunUpdate("queued", "Resuming after a restart…", task_id=record.task_id))
-            folder = self.folder_for(record.owner)
-            task_id = record.task_id or ""
-            run.driver = asyncio.create_task(self._drive(
-                run, conn, lambda client, t=task_id, c=conn: attach_task(client, t, folder, self.policy_for(c)),
-                None))
+            self._follow(record, conn, "Resuming after a restart…")
             resumed += 1
         return resumed
 
@@ -179,9 +168,20 @@ class RunTracker:
             driver.cancel()
         await asyncio.gather(*drivers, return_exceptions=True)
 
-    def _track(self, record: RunRecord, first: RunUpdate) -> TrackedRun:
+    def _follow(self, record: RunRecord, conn: Connection, first_message: str) -> TrackedRun:
+        """Drive a run whose task the provider already has: poll it by id, never submit it again."""
+        task_id = record.task_id or ""
+        folder, policy = self.folder_for(record.owner), self.policy_for(conn)
+        return self._start(record, RunUpdate("queued", first_message, task_id=task_id), conn,
+                           lambda client: attach_task(client, task_id, folder, policy), None)
+
+    def _start(self, record: RunRecord, first: RunUpdate, conn: Connection,
+               source: Callable[[Any], AsyncIterator[RunUpdate]], ticket: "CallbackTicket | None") -> TrackedRun:
+        # Everything ``source`` needs is bound before this returns: drivers start only after the
+        # caller's loop has moved on to its next record.
         run = TrackedRun(record, first)
         self._runs[record.run_id] = run
+        run.driver = asyncio.create_task(self._drive(run, conn, source, ticket))
         return run
 
     # -- driving -------------------------------------------------------------------------------

@@ -134,10 +134,12 @@ async def test_an_expired_result_link_is_reported_and_kept(sim: SimulatorServer,
 
 async def test_resume_after_restart_polls_again_with_the_servers_key(sim: SimulatorServer, client, store: RunStore,
                                                                       tmp_path: Path) -> None:
-    task = await client.submit({**BODY, "sample_count": 1})
-    record = record_for("alice")
-    record.task_id, record.phase = task.id, "queued"
-    store.add(record)
+    records = []
+    for owner in ("alice", "carol"):
+        task = await client.submit({**BODY, "sample_count": 1})
+        record = record_for(owner)
+        record.task_id, record.phase = task.id, "queued"
+        records.append(store.add(record))
     visitor_run = record_for("bob", mode="visitor-key")
     visitor_run.task_id, visitor_run.phase = "task-of-someone-else", "processing"
     store.add(visitor_run)
@@ -145,9 +147,14 @@ async def test_resume_after_restart_polls_again_with_the_servers_key(sim: Simula
                            lambda conn: PollPolicy(min_interval=0.05, max_interval=0.2, expected_seconds=1))
     resumed = await restarted.resume_unfinished(
         lambda r: conn_to(sim) if r.mode == "server-key" else None)  # visitors' keys are never stored
-    assert resumed == 1
-    await asyncio.wait_for(restarted.live("alice", record.run_id).driver, 30)
-    assert store.get(record.run_id).phase == "completed" and store.get(record.run_id).files
+    assert resumed == 2
+    for record in records:
+        await asyncio.wait_for(restarted.live(record.owner, record.run_id).driver, 30)
+        saved = store.get(record.run_id)
+        assert saved.phase == "completed" and saved.files
+        # Each resumed run lands in its own visitor's folder, not the last one resumed.
+        assert Path(saved.files[0]).is_relative_to(restarted.folder_for(record.owner))
+    assert len(sim.sim.submissions()) == 2, "resuming never submits again"
     assert store.get(visitor_run.run_id).phase == "processing", "waits for its visitor to come back with the key"
 
 
