@@ -71,8 +71,7 @@ async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form
     built = catalog.build_request(form)
     if not built.ok:
         raise gr.Error("Not submitted: " + built.message())
-    est, _ = estimate_form(built.resolved.form, dict(ctx.settings.operator_prices))
-    final = await run_to_end(ctx, conn, owner, form.action, built.body, est)
+    final = await run_to_end(ctx, conn, owner, built)
     if final.phase != "completed":
         raise gr.Error(final.message)
     return [FileData(path=str(p), mime_type="video/mp4") for p in final.videos], final.task_json or {}

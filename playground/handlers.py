@@ -20,7 +20,7 @@ from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm
 from .frames import PENDING_FRAME_URL, FrameError, FrameResolver
 from .i18n import t
 from .images import ImageRejected, check_against, prepare_image, preview_resize
-from .pricing import Estimate
+from .pricing import estimate
 from .budget import Budget
 from .identity import Identities
 from .runs import Connection, RunUpdate, cancel_task, choose_connection, curl_command
@@ -90,25 +90,28 @@ class AppContext:
 
         register(self, demo)
 
-    async def start_run(self, conn: Connection, owner: str, action: str, body: dict[str, Any],
-                        est: Estimate | None) -> TrackedRun | str:
-        """Check the budget and hand the run to the tracker; a refusal comes back as its message."""
-        cost = est.total if est else None
+    async def start_run(self, conn: Connection, owner: str, built: catalog.BuiltRequest) -> TrackedRun | str:
+        """Price a valid request, check the budget and hand the run to the tracker.
+
+        A refusal comes back as its message. The page, the API and History all start runs here.
+        """
+        assert built.ok and built.resolved is not None and built.body is not None
+        cost = estimate(built.resolved, self.settings.operator_prices).total
         async with self.budget.lock:
             standing = await self.budget.standing(conn, owner)
             refusal = standing.refusal(cost) if standing else None
             if refusal:
                 return refusal
-            sent, ticket = self.tracker.prepare(body, conn)
+            sent, ticket = self.tracker.prepare(built.body, conn)
             record = RunRecord(owner=owner, mode=conn.mode, key_fingerprint=key_fingerprint(conn.api_key),
-                               action=action, model=str(body.get("model", "")), request=sent, estimated_cost=cost)
+                               action=built.resolved.action, model=built.resolved.model.id, request=sent,
+                               estimated_cost=cost)
             return await self.tracker.submit(conn, record, ticket)
 
 
-async def run_to_end(ctx: AppContext, conn: Connection, owner: str, action: str, body: dict[str, Any],
-                     est: Estimate | None) -> RunUpdate:
+async def run_to_end(ctx: AppContext, conn: Connection, owner: str, built: catalog.BuiltRequest) -> RunUpdate:
     """Run without a page (the API endpoints): the final update."""
-    run = await ctx.start_run(conn, owner, action, body, est)
+    run = await ctx.start_run(conn, owner, built)
     if isinstance(run, str):
         return RunUpdate("error", run)
     last = run.latest
@@ -345,8 +348,7 @@ class TabHandlers:
         if not built.ok:
             yield {self.status: problems_panel(list(built.problems)), self.run_btn: gr.update(interactive=True)}
             return
-        est, _ = estimate_form(built.resolved.form, dict(self.ctx.settings.operator_prices))
-        run = await self.ctx.start_run(conn, owner, f.action, built.body, est)
+        run = await self.ctx.start_run(conn, owner, built)
         if isinstance(run, str):
             yield {self.status: problems_panel([catalog.Problem("budget", run)]),
                    self.run_btn: gr.update(interactive=True)}

@@ -200,10 +200,7 @@ class HistoryTab:
             yield (status_panel(RunUpdate("error", f"Not submitted: {refusal}")), gr.update(), gr.update(),
                    gr.update())
             return
-        from .view import estimate_form
-
-        est, _ = estimate_form(built.resolved.form, dict(self.ctx.settings.operator_prices))
-        run = await self.ctx.start_run(conn, owner, record.action, built.body, est)
+        run = await self.ctx.start_run(conn, owner, built)
         async for out in self._follow(run):
             yield out
 
