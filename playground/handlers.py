@@ -405,8 +405,7 @@ class TabHandlers:
         store = self.ctx.store
         ids = [p.get("run_id") for p in pending if isinstance(p, dict) and p.get("action") == self.form.action]
         candidates = [r for r in [await store.call(store.owned_run, owner, i) for i in ids if i] if r]
-        candidates += [r for r in await store.call(store.unfinished) if r.owner == owner
-                       and r.action == self.form.action]
+        candidates += [r for r in await store.call(store.unfinished, owner) if r.action == self.form.action]
         return max(candidates, key=lambda r: r.created_at, default=None)
 
     async def _follow(self, run: TrackedRun, data: dict) -> AsyncIterator[dict]:

@@ -176,12 +176,14 @@ class RunStore:
             rows = db.execute("SELECT * FROM runs WHERE task_id = ? ORDER BY created_at", (task_id,)).fetchall()
         return [RunRecord.from_row(r) for r in rows]
 
-    def unfinished(self) -> list[RunRecord]:
-        """Runs the provider took (they have a task id) whose result is not saved yet."""
+    def unfinished(self, owner: str | None = None) -> list[RunRecord]:
+        """Runs the provider took (they have a task id) whose result is not saved yet; one owner's, or all."""
         marks = ", ".join("?" for _ in UNFINISHED_PHASES)
+        where, args = f"phase IN ({marks}) AND task_id IS NOT NULL", list(UNFINISHED_PHASES)
+        if owner is not None:
+            where, args = where + " AND owner = ?", args + [owner]
         with self._connect() as db:
-            rows = db.execute(f"SELECT * FROM runs WHERE phase IN ({marks}) AND task_id IS NOT NULL "
-                              "ORDER BY created_at", UNFINISHED_PHASES).fetchall()
+            rows = db.execute(f"SELECT * FROM runs WHERE {where} ORDER BY created_at", args).fetchall()
         return [RunRecord.from_row(r) for r in rows]
 
     def spent(self, *, owner: str | None = None, mode: str | None = None,
