@@ -7,13 +7,14 @@ import os
 # Gradio reports launches to its own servers unless told not to; tests never reach the internet.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from playground.app import Playground, create_playground
 from playground.client import RetryPolicy, WaveClient
@@ -35,6 +36,19 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+@contextmanager
+def opened_page(browser: Browser, url: str, locale: str = "en-US") -> Iterator[Page]:
+    """The app in a fresh browser context (a new visitor), once its price readout shows."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1100}, locale=locale)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        expect(page.locator("#generate-cost h3")).to_be_visible(timeout=30_000)
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -71,3 +85,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
         yield RunningApp(url.rstrip("/"), playground)
     finally:
         playground.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app: RunningApp) -> Iterator[Page]:
+    with opened_page(browser, app.url) as opened:
+        yield opened

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
 
 import av
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from .conftest import RunningApp
 
@@ -20,16 +19,6 @@ pytestmark = pytest.mark.browser
 #: Screenshots refresh the README's pictures only when asked (PLAYGROUND_SCREENSHOTS=1), so an
 #: ordinary test run leaves the work tree clean.
 DOCS = Path(__file__).resolve().parent.parent / "docs" if os.environ.get("PLAYGROUND_SCREENSHOTS") else None
-
-
-@pytest.fixture
-def page(browser: Browser, app: RunningApp) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1100})
-    page = context.new_page()
-    page.goto(app.url)
-    expect(page.locator("#generate-cost h3")).to_be_visible(timeout=30_000)
-    yield page
-    context.close()
 
 
 def open_tab(page: Page, action: str, label: str) -> None:
@@ -75,6 +64,7 @@ def test_generate_streams_progress_and_plays_every_sample(page: Page) -> None:
     page.get_by_text("Advanced settings").first.click()
     page.locator("#generate-samples input[type=number]").fill("2")
     page.locator("#generate-samples input[type=number]").press("Enter")
+    expect(page.locator("#generate-samples input[type=range]")).to_have_value("2")  # the slider took it
     expect(page.locator("#generate-cost h3")).to_have_text("$0.64")  # $0.08/s × 4 s × 2
     expect(page.locator("#generate-cost")).to_contain_text("Each sample is a separate video")
     run_and_wait(page, "generate", samples=2, shot="generate.png")

@@ -9,26 +9,18 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from .conftest import RunningApp
+from .conftest import RunningApp, opened_page
 from .test_browser import DOCS, choose, run_and_wait
 
 pytestmark = pytest.mark.browser
 
 
-def new_page(context: BrowserContext, url: str) -> Page:
-    page = context.new_page()
-    page.goto(url)
-    expect(page.locator("#generate-cost h3")).to_be_visible(timeout=30_000)
-    return page
-
-
 @pytest.fixture
 def visitor(browser: Browser, app: RunningApp) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1100})
-    yield new_page(context, app.url)
-    context.close()
+    with opened_page(browser, app.url) as page:
+        yield page
 
 
 @pytest.fixture
@@ -70,10 +62,7 @@ def test_a_refresh_mid_task_resumes_and_finishes_in_place(visitor: Page, app: Ru
 
 
 def test_two_browsers_never_see_each_others_runs(browser: Browser, app: RunningApp) -> None:
-    first = browser.new_context()
-    second = browser.new_context()
-    try:
-        alice = new_page(first, app.url)
+    with opened_page(browser, app.url) as alice, opened_page(browser, app.url) as bob:
         alice.fill("#generate-prompt textarea", "Alice's lighthouse at dawn")
         choose(alice, "generate-duration", "4")
         run_and_wait(alice, "generate")
@@ -81,7 +70,6 @@ def test_two_browsers_never_see_each_others_runs(browser: Browser, app: RunningA
         open_history(alice)
         expect(alice.locator("#history-gallery")).to_contain_text("completed", timeout=15_000)
 
-        bob = new_page(second, app.url)
         open_history(bob)
         expect(bob.locator("#history-empty")).to_contain_text("No runs yet", timeout=15_000)
         expect(bob.locator("#history-gallery")).not_to_contain_text("completed")
@@ -91,9 +79,6 @@ def test_two_browsers_never_see_each_others_runs(browser: Browser, app: RunningA
         expect(bob.locator("#history-status #run-status")).to_have_attribute("data-phase", "error", timeout=15_000)
         expect(bob.locator("#history-status")).to_contain_text("belongs to another visitor")
         expect(bob.locator("#history-video video")).to_have_count(0)
-    finally:
-        first.close()
-        second.close()
 
 
 def test_a_past_run_plays_copies_back_and_remixes_by_task_id(visitor: Page, app: RunningApp) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Iterator
 
 import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from playground import catalog
 from playground.examples import EXAMPLE_DIR, EXAMPLES, LABEL_MAX_CHARS, build_examples
@@ -128,16 +127,6 @@ def test_example_frames_are_the_drawn_pictures_and_pass_our_image_checks() -> No
 
 
 # -- in Chromium ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def page(browser: Browser, app: RunningApp) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1100}, locale="en-US")
-    page = context.new_page()
-    page.goto(app.url)
-    expect(page.locator("#generate-cost h3")).to_be_visible(timeout=30_000)
-    yield page
-    context.close()
 
 
 def _click_example(page: Page, action: str, title: str) -> None:

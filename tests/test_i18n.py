@@ -22,7 +22,7 @@ from playground.i18n import EN, I18N, ZH_CN, ZH_CN_LOCALE, model_key
 from playground.ui import _build_form
 from playground.view import model_info
 
-from .conftest import RunningApp
+from .conftest import RunningApp, opened_page
 
 #: Names the provider and the API use; a translation keeps them as they are written.
 LATIN_TERMS = ("Veo", "VEO", "Wave", "Vertex AI", "API", "JSON", "curl", "$WAVE_API_KEY", "POST", "pad",
@@ -93,26 +93,16 @@ def test_the_whole_page_has_no_fixed_english_left(app: RunningApp) -> None:
 # -- in Chromium ---------------------------------------------------------------------------------
 
 
-def _open(browser: Browser, app: RunningApp, locale: str) -> tuple[Page, object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1100}, locale=locale)
-    page = context.new_page()
-    page.goto(app.url)
-    expect(page.locator("#generate-cost h3")).to_be_visible(timeout=30_000)
-    return page, context
-
-
 @pytest.fixture
 def zh_page(browser: Browser, app: RunningApp) -> Iterator[Page]:
-    page, context = _open(browser, app, "zh-CN")
-    yield page
-    context.close()
+    with opened_page(browser, app.url, "zh-CN") as page:
+        yield page
 
 
 @pytest.fixture
 def en_page(browser: Browser, app: RunningApp) -> Iterator[Page]:
-    page, context = _open(browser, app, "en-US")
-    yield page
-    context.close()
+    with opened_page(browser, app.url, "en-US") as page:
+        yield page
 
 
 #: Every visible text node and placeholder of the page, trimmed: what a visitor reads.
