@@ -17,7 +17,6 @@ Hosts:
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import re
@@ -35,6 +34,8 @@ import httpx
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from . import addresses
+from .addresses import Kind
 from .images import MAX_BYTES, ImageRejected, PreparedImage
 from .tls import shared_tls
 
@@ -394,14 +395,11 @@ def self_host_router(store: TemporaryFileStore) -> APIRouter:
 
 
 def _private_hostname(hostname: str | None) -> bool:
-    if not hostname:
-        return True
-    if hostname == "localhost" or hostname.endswith((".localhost", ".local", ".internal")):
-        return True
     try:
-        return not ipaddress.ip_address(hostname).is_global
+        kind = addresses.parse_host(hostname or "").kind
     except ValueError:
-        return False  # a DNS name; assume the operator configured a reachable one
+        return True
+    return kind is not None and not kind.public  # a DNS name: assume the operator configured a reachable one
 
 
 class SelfHost:
@@ -671,29 +669,73 @@ async def system_resolver(hostname: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+#: A name that takes longer than this to resolve is treated like one that does not resolve.
+RESOLVE_TIMEOUT_SECONDS = 10.0
+
+
 def address_problem(address: str, *, allow_loopback: bool = False) -> str | None:
     """Why this app must not connect to ``address``, or None when it is a public address."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
+    kind = addresses.address_kind(address)
+    if kind is None:
         return "an address that cannot be checked"
-    if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:127.0.0.1 is 127.0.0.1
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return None if allow_loopback else "this computer itself"
-    if ip.is_unspecified:
-        return "an unspecified address"
-    if ip.is_link_local:
-        return "a link-local address (such as the cloud metadata service)"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip.is_reserved:
-        return "a reserved address"
-    if ip.is_private:
-        return "a private network address"
-    if not ip.is_global:
-        return "a reserved address"
-    return None
+    if kind.public or (allow_loopback and kind is Kind.LOOPBACK):
+        return None
+    return kind.value
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How refusals of one kind of link read.
+
+    ``unusable`` is the one sentence for every failure that must not be told apart: no such name, a
+    name that leads somewhere private, connection refused, a timeout, an error status, a web page.
+    Told apart, they would let anyone map which names and ports answer on the server's own network.
+    ``refused`` names what the visitor typed (``{what}``: a literal address or a local-only name),
+    which tells them nothing they did not already know.
+    """
+
+    unusable: str
+    refused: str
+
+
+IMAGE_LINK = Wording("The link could not be used: it must be a public http(s) link that opens in a browser "
+                     "and serves the image.", "The link points to {what}, which this app does not fetch from.")
+CLIP_LINK = Wording("The link could not be used: it must be a public http(s) link that opens in a browser "
+                    "and serves the video clip.", "The link points to {what}, which this app does not fetch from.")
+CALLBACK_LINK = Wording("callback_url: the provider could not post there; give a public http(s) address it can "
+                        "reach from the internet.",
+                        "callback_url points to {what}; give an address the provider can reach from the internet.")
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """Where besides the public internet a fetch may connect: nowhere (the app, on a visitor's say-so),
+    any loopback port (a test simulator, for which this machine stands in for the internet), or one
+    loopback origin only (the embedded demo simulator, reaching its own uploads and result files)."""
+
+    any_loopback: bool = False
+    origin: tuple[str, str, int] | None = None  # scheme, address, port
+
+    @classmethod
+    def of(cls, allow_loopback: bool, loopback_only_to: str | None) -> "Allowance":
+        if not loopback_only_to:
+            return cls(any_loopback=allow_loopback)
+        parts = urlsplit(loopback_only_to)
+        host = addresses.parse_host(parts.hostname or "")
+        if host.address is None or host.kind is not Kind.LOOPBACK:
+            raise ValueError(f"{loopback_only_to} is not a loopback address")
+        return cls(allow_loopback, (parts.scheme, host.text, parts.port or _default_port(parts.scheme)))
+
+    def permits(self, kind: Kind, scheme: str, address: str, port: int) -> bool:
+        if kind.public:
+            return True
+        if kind is not Kind.LOOPBACK:
+            return False
+        return self.any_loopback or self.origin == (scheme, address, port)
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
 
 
 @dataclass(frozen=True)
@@ -708,34 +750,51 @@ class _Target:
         return {"sni_hostname": self.sni} if self.sni else {}
 
 
-async def _checked_target(url: str, resolver: Resolver, allow_loopback: bool) -> _Target:
-    parts = urlsplit(url)
+async def _checked_target(url: str, resolver: Resolver, allowance: Allowance, words: Wording) -> _Target:
+    try:
+        parts = urlsplit(url)
+        hostname, port = parts.hostname, parts.port or _default_port(parts.scheme)
+    except ValueError:
+        raise UnsafeURL("The link is not a valid web address (check its site name and port).") from None
     if parts.scheme not in ("http", "https"):
         raise UnsafeURL("Only http:// and https:// links can be used.")
-    try:
-        hostname, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise UnsafeURL("The link's port number is not valid.") from None
     if not hostname:
         raise UnsafeURL("The link has no site name.")
     try:
-        addresses = await resolver(hostname, port)
-    except (OSError, UnicodeError):
-        raise ImageRejected(f"The site {hostname} could not be found; check the link.") from None
-    if not addresses:
-        raise ImageRejected(f"The site {hostname} could not be found; check the link.")
-    for address in addresses:
-        problem = address_problem(address, allow_loopback=allow_loopback)
-        if problem:
-            raise UnsafeURL(f"The link points to {problem} ({address}), which this app does not fetch from.")
+        host = addresses.parse_host(hostname)
+    except ValueError:
+        raise ImageRejected(words.unusable) from None
+    found = await _judged_addresses(host, parts.scheme, port, resolver, allowance, words)
     # Connect to the address just checked, so DNS cannot answer differently a moment later.
-    pinned = f"[{addresses[0]}]" if ":" in addresses[0] else addresses[0]
+    pinned = f"[{found[0]}]" if ":" in found[0] else found[0]
     netloc = f"{pinned}:{parts.port}" if parts.port else pinned
-    host_header = f"{hostname}:{parts.port}" if parts.port else hostname
-    if ":" in hostname:
-        host_header = f"[{hostname}]" + (f":{parts.port}" if parts.port else "")
+    named = f"[{host.text}]" if ":" in host.text else host.text
+    host_header = f"{named}:{parts.port}" if parts.port else named
     return _Target(urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), host_header,
-                   hostname if parts.scheme == "https" else None)
+                   host.text if parts.scheme == "https" else None)
+
+
+async def _judged_addresses(host: addresses.Host, scheme: str, port: int, resolver: Resolver,
+                            allowance: Allowance, words: Wording) -> list[str]:
+    """Every address ``host`` leads to, each one allowed; raises UnsafeURL or ImageRejected."""
+    kind = host.kind
+    if kind is not None and not allowance.permits(kind, scheme, host.text, port):
+        raise UnsafeURL(words.refused.format(what=f"{host.text}, {kind.value}"))
+    if host.address is not None:
+        return [host.text]
+    try:
+        answered = await asyncio.wait_for(resolver(host.text, port), RESOLVE_TIMEOUT_SECONDS)
+    except (OSError, UnicodeError, asyncio.TimeoutError):
+        raise ImageRejected(words.unusable) from None
+    found = [addresses.parse_address(a) for a in answered]
+    if not found:
+        raise ImageRejected(words.unusable)
+    for answer, ip in zip(answered, found):
+        if ip is None or not allowance.permits(addresses.classify(ip), scheme, str(ip), port):
+            # Said only in the log: the page must not learn what this server's DNS answers.
+            log.info("refused a link to %s: it resolves to %s", host.text, answer)
+            raise UnsafeURL(words.unusable)
+    return [str(ip) for ip in found if ip is not None]
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
@@ -751,44 +810,52 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     return bytes(body)
 
 
+def _serves_a_page(response: httpx.Response) -> bool:
+    """A web page, text or an API answer, never a picture or a clip (SVG is left to the image checks)."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind.startswith("text/") or kind.endswith(("/json", "/xml", "+json", "html")) \
+        or (kind.endswith("+xml") and not kind.startswith("image/"))
+
+
 async def fetch_pasted_url(url: str, client_factory: ClientFactory | None = None, *,
-                           allow_loopback: bool = False, resolver: Resolver | None = None,
-                           max_bytes: int = MAX_BYTES, max_redirects: int = 5,
+                           allow_loopback: bool = False, loopback_only_to: str | None = None,
+                           resolver: Resolver | None = None, max_bytes: int = MAX_BYTES, max_redirects: int = 5,
                            timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> bytes:
     """Download an image link a visitor pasted, refusing anything aimed at local or private networks.
 
-    Every redirect hop is resolved and checked again; raises UnsafeURL or ImageRejected.
-    ``resolver(hostname, port) -> [addresses]`` is injectable for tests.
+    Every redirect hop is resolved and checked again; raises UnsafeURL or ImageRejected, with one
+    sentence for every failure that would otherwise describe the target (see :class:`Wording`).
+    ``loopback_only_to`` allows loopback at that one origin only. ``resolver(hostname, port) ->
+    [addresses]`` is injectable for tests.
     """
     factory = client_factory or (lambda: _default_client(timeout_seconds))
-    fetch = _follow(url.strip(), factory, resolver or system_resolver, allow_loopback, max_bytes, max_redirects)
-    return await _within(fetch, timeout_seconds, "The link could not be downloaded")
+    allowance = Allowance.of(allow_loopback, loopback_only_to)
+    fetch = _follow(url.strip(), factory, resolver or system_resolver, allowance, max_bytes, max_redirects)
+    return await _within(fetch, timeout_seconds, IMAGE_LINK)
 
 
-async def _within(walk: Awaitable[T], timeout_seconds: float, failure: str) -> T:
-    """A whole walk along a link's redirects under one deadline, its failures in a visitor's words."""
+async def _within(walk: Awaitable[T], timeout_seconds: float, words: Wording) -> T:
+    """A whole walk along a link's redirects under one deadline; a slow or failed connection reads as
+    any other unusable link."""
     try:
         return await asyncio.wait_for(walk, timeout_seconds)
-    except asyncio.TimeoutError:
-        raise ImageRejected("The link took too long to answer.") from None
-    except httpx.HTTPError:
-        raise ImageRejected(f"{failure}; check that it opens in a browser.") from None
+    except (asyncio.TimeoutError, httpx.HTTPError):
+        raise ImageRejected(words.unusable) from None
 
 
-async def _follow(current: str, factory: ClientFactory, resolve: Resolver, allow_loopback: bool,
+async def _follow(current: str, factory: ClientFactory, resolve: Resolver, allowance: Allowance,
                   max_bytes: int, max_redirects: int) -> bytes:
     async with factory() as client:
         for _ in range(max_redirects + 1):
-            target = await _checked_target(current, resolve, allow_loopback)
+            target = await _checked_target(current, resolve, allowance, IMAGE_LINK)
             headers = {"Host": target.host_header, "Accept": "image/*"}
             async with client.stream("GET", target.url, headers=headers, extensions=target.extensions,
                                      follow_redirects=False) as response:
                 if response.is_redirect and response.headers.get("location"):
                     current = urljoin(current, response.headers["location"])
                     continue
-                if response.status_code != 200:
-                    raise ImageRejected(f"The link did not give an image (the site answered "
-                                        f"HTTP {response.status_code}).")
+                if response.status_code != 200 or _serves_a_page(response):
+                    raise ImageRejected(IMAGE_LINK.unusable)
                 return await _read_capped(response, max_bytes)
     raise ImageRejected(f"The link redirects more than {max_redirects} times.")
 
@@ -796,18 +863,34 @@ async def _follow(current: str, factory: ClientFactory, resolve: Resolver, allow
 # --------------------------------------------------------------------------- links others fetch
 
 
-async def pinned_request(url: str, *, allow_loopback: bool = False,
-                         resolver: Resolver | None = None) -> tuple[str, dict[str, str], dict[str, Any]]:
+async def pinned_request(url: str, *, allow_loopback: bool = False, loopback_only_to: str | None = None,
+                         resolver: Resolver | None = None,
+                         words: Wording = CLIP_LINK) -> tuple[str, dict[str, str], dict[str, Any]]:
     """``url`` checked like a pasted link (every address its name resolves to), as the URL naming the
     checked address, the headers and the request extensions to reach it: the request then goes to the
     address that was judged, however DNS answers a moment later. Raises UnsafeURL or ImageRejected."""
-    target = await _checked_target(url.strip(), resolver or system_resolver, allow_loopback)
+    allowance = Allowance.of(allow_loopback, loopback_only_to)
+    target = await _checked_target(url.strip(), resolver or system_resolver, allowance, words)
     return target.url, {"Host": target.host_header}, target.extensions
 
 
+async def callback_refusal(url: str | None, *, resolver: Resolver | None = None) -> str | None:
+    """Why the provider must not be asked to post to a visitor's ``callback_url``, judged as resolved
+    (a name is judged by every address it leads to), or None. Loopback is refused: in demo mode the
+    simulator would post from this very server."""
+    if not url:
+        return None
+    try:
+        await pinned_request(url, resolver=resolver, words=CALLBACK_LINK)
+    except ImageRejected as exc:
+        return exc.message if exc.message.startswith("callback_url") else f"callback_url: {exc.message}"
+    return None
+
+
 async def check_public_url(url: str, client_factory: ClientFactory | None = None, *,
-                           allow_loopback: bool = False, resolver: Resolver | None = None,
-                           max_redirects: int = 5, timeout_seconds: float = VERIFY_TIMEOUT_SECONDS) -> str:
+                           allow_loopback: bool = False, loopback_only_to: str | None = None,
+                           resolver: Resolver | None = None, max_redirects: int = 5,
+                           timeout_seconds: float = VERIFY_TIMEOUT_SECONDS) -> str:
     """Check a link a visitor gives for the provider to fetch (a remix clip) without downloading it.
 
     Each hop is resolved and checked as in :func:`fetch_pasted_url`, then asked with HEAD, or with a
@@ -815,20 +898,21 @@ async def check_public_url(url: str, client_factory: ClientFactory | None = None
     last URL; raises UnsafeURL, or ImageRejected when the link cannot be opened.
     """
     factory = client_factory or (lambda: _default_client(timeout_seconds))
-    probe = _probe(url.strip(), factory, resolver or system_resolver, allow_loopback, max_redirects)
-    return await _within(probe, timeout_seconds, "The link could not be opened")
+    allowance = Allowance.of(allow_loopback, loopback_only_to)
+    probe = _probe(url.strip(), factory, resolver or system_resolver, allowance, max_redirects)
+    return await _within(probe, timeout_seconds, CLIP_LINK)
 
 
-async def _probe(current: str, factory: ClientFactory, resolve: Resolver, allow_loopback: bool,
+async def _probe(current: str, factory: ClientFactory, resolve: Resolver, allowance: Allowance,
                  max_redirects: int) -> str:
     async with factory() as client:
         for _ in range(max_redirects + 1):
-            answer = await _ask(client, await _checked_target(current, resolve, allow_loopback))
+            answer = await _ask(client, await _checked_target(current, resolve, allowance, CLIP_LINK))
             if answer.is_redirect and answer.headers.get("location"):
                 current = urljoin(current, answer.headers["location"])
                 continue
-            if answer.status_code >= 400:
-                raise ImageRejected(f"The link could not be opened (the site answered HTTP {answer.status_code}).")
+            if answer.status_code >= 400 or _serves_a_page(answer):
+                raise ImageRejected(CLIP_LINK.unusable)
             return current
     raise ImageRejected(f"The link redirects more than {max_redirects} times.")
 

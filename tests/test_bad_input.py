@@ -5,7 +5,8 @@ Covered: empty, over-long and control-character prompts; unusual Unicode (which 
 every invalid parameter combination generated from the catalog; negative and huge seeds; samples out
 of range; corrupt, huge and decompression-bomb images; hostile links (loopback, the metadata address,
 private ranges, other schemes, redirects into them). The run is on a visitor's own key, the path
-that costs money; redirects are tried in demo mode, where a first loopback hop is allowed.
+that costs money; redirects are tried in demo mode, from a first hop on a public-looking name that this
+suite delivers to its loopback target (loopback itself is refused in demo mode too).
 
 A guard refuses, and counts, any connection this process tries to open to an address that is not
 loopback, so a refused link is also proven never to have been contacted.
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr
+import httpx
 import numpy as np
 import pytest
 from fastapi import FastAPI, Request
@@ -36,7 +38,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from playwright.sync_api import expect
 
-from playground import catalog
+from playground import catalog, hosting
 from playground.catalog import FormValues
 from playground.loopback import ServerThread
 
@@ -109,8 +111,12 @@ class Target:
 
     server: ServerThread
     hits: list[str]
+    #: The site's name in links; by default its loopback address.
+    name: str | None = None
 
-    def url(self, path: str = "/frame.png") -> str:
+    def url(self, path: str = "/frame.png", *, on_loopback: bool = False) -> str:
+        if self.name and not on_loopback:
+            return f"http://{self.name}:{self.server.port}{path}"
         return f"{self.server.base_url}{path}"
 
 
@@ -576,8 +582,42 @@ def test_a_hostile_last_frame_is_refused_too(client: Client, tmp_path: Path, tra
     traffic.assert_nothing_left()
 
 
-def test_redirects_into_forbidden_places_are_refused(client: Client, target: Target, traffic: Traffic) -> None:
-    """Demo mode, where a loopback first hop is allowed: every later hop is checked again."""
+PUBLIC_LOOKING = "93.184.215.14"  # where the public-looking name resolves; delivered to the target instead
+
+
+class _ToTarget(httpx.AsyncBaseTransport):
+    """Delivers connections meant for PUBLIC_LOOKING to the loopback target; nothing else is remapped."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == PUBLIC_LOOKING:
+            request.url = request.url.copy_with(host="127.0.0.1")
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.fixture
+def public_target(target: Target, monkeypatch: pytest.MonkeyPatch) -> Target:
+    """The target as a public site (``redirector.test``), for first hops the app may take in any mode."""
+    real = hosting.system_resolver
+
+    async def resolver(hostname: str, port: int) -> list[str]:
+        return [PUBLIC_LOOKING] if hostname == "redirector.test" else await real(hostname, port)
+
+    monkeypatch.setattr(hosting, "system_resolver", resolver)
+    monkeypatch.setattr(hosting, "_default_client",
+                        lambda timeout: httpx.AsyncClient(transport=_ToTarget(), timeout=timeout))
+    return Target(target.server, target.hits, "redirector.test")
+
+
+def test_redirects_into_forbidden_places_are_refused(client: Client, public_target: Target,
+                                                     traffic: Traffic) -> None:
+    """Demo mode, from a public first hop: every later hop is checked again."""
+    target = public_target
     redirects = [
         ("to the metadata service", "http://169.254.169.254/latest/meta-data/", "link-local"),
         ("to a private address", "http://10.1.2.3/frame.png", "private network"),
@@ -598,9 +638,11 @@ def test_redirects_into_forbidden_places_are_refused(client: Client, target: Tar
     traffic.assert_nothing_left()
 
 
-def test_a_hostile_remix_source_is_refused(client: Client, target: Target, traffic: Traffic) -> None:
-    """The last two in demo mode, where a loopback first hop is allowed and every later hop is checked."""
-    calls = [("/remix", ("Keep going", target.url("/clip.mp4")), dict(duration=4, resolution="720p", api_key=KEY)),
+def test_a_hostile_remix_source_is_refused(client: Client, public_target: Target, traffic: Traffic) -> None:
+    """The last two in demo mode, from a public first hop, where every later hop is checked."""
+    target = public_target
+    calls = [("/remix", ("Keep going", target.url("/clip.mp4", on_loopback=True)),
+              dict(duration=4, resolution="720p", api_key=KEY)),
              ("/remix", ("Keep going", "http://10.1.2.3/clip.mp4"), dict(duration=4, resolution="720p")),
              ("/remix", ("Keep going", target.url("/redirect?to=http://169.254.169.254/latest/meta-data/")),
               dict(duration=4, resolution="720p")),

@@ -29,7 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from PIL import Image
 
-from playground.hosting import (S3_PUT_LINK_SECONDS, USER_AGENT, HostedImage, HostingFailed, LitterboxHost,
+from playground.hosting import (IMAGE_LINK, S3_PUT_LINK_SECONDS, USER_AGENT, HostedImage, HostingFailed, LitterboxHost,
                                 S3Host, SelfHost, SimulatorHost, TemporaryFileStore, TmpfilesHost, UnsafeURL,
                                 UploadChain, address_problem, describe_destination, fetch_pasted_url,
                                 hosts_from_env, self_host_router, tmpfiles_direct_link)
@@ -692,7 +692,7 @@ async def test_pasted_url_limits(base):
     assert "over the" in big.value.message
     with pytest.raises(ImageRejected) as missing:
         await fetch_pasted_url(f"{base}/nothing.png", local_client, allow_loopback=True)
-    assert "HTTP 404" in missing.value.message
+    assert missing.value.message == IMAGE_LINK.unusable  # one sentence, whatever the site answered
 
 
 def test_hosted_image_summary_without_failures():

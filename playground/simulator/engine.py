@@ -63,6 +63,10 @@ class SimulatorConfig:
     #: Pad each result file to this many bytes (a sparse file, streamed like any other), so the
     #: benchmark can download a large result without rendering one.
     result_bytes: int | None = None
+    #: Reference fetches and callbacks reach public addresses, and loopback, which for a test simulator
+    #: stands in for the internet. The embedded demo simulator runs on a shared server, where loopback is
+    #: the server itself: set, it reaches loopback only at its own address (its /uploads and /files).
+    loopback_own_origin_only: bool = False
 
 
 @dataclass
@@ -319,7 +323,7 @@ class Simulator:
 
     async def _render(self, task: SimTask) -> list[Path]:
         r = task.resolved
-        refs = [await fetch_reference(url) for url in
+        refs = [await fetch_reference(url, **self._loopback_rule()) for url in
                 (task.body.get("first_frame_image"), task.body.get("last_frame_image")) if url]
         folder = self.media_dir / task.id
         folder.mkdir(parents=True, exist_ok=True)
@@ -340,10 +344,10 @@ class Simulator:
         events = task.body.get("callback_events") or ["completed", "failed"]
         if not url or task.status not in events:
             return
-        # Only where the real service could post from outside: loopback (the caller's own machine, where
-        # tests and the benchmark listen) or public addresses, never this server's private neighbours.
+        # Only where the real service could post from outside: public addresses, and loopback where that
+        # is the caller's own machine (tests and the benchmark listen there), never private neighbours.
         try:
-            target, headers, extensions = await hosting.pinned_request(url, allow_loopback=True)
+            target, headers, extensions = await hosting.pinned_request(url, **self._loopback_rule())
         except hosting.ImageRejected as exc:
             log.warning("callback for %s to %s not sent: %s", task.id, url, exc.message)
             return
@@ -352,6 +356,12 @@ class Simulator:
                 await http.post(target, json=self.to_json(task), headers=headers, extensions=extensions)
         except httpx.HTTPError as exc:
             log.warning("callback for %s to %s failed: %s", task.id, url, exc)
+
+    def _loopback_rule(self) -> dict[str, Any]:
+        """How far into loopback fetches and callbacks may go: anywhere, or only this simulator's own origin."""
+        if not self.config.loopback_own_origin_only:
+            return {"allow_loopback": True}
+        return {"allow_loopback": False, "loopback_only_to": self.public_url or None}
 
     # -- what GET answers --------------------------------------------------------------------
 
