@@ -25,6 +25,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 import httpx
 
 from . import errors
+from .redact import Redactor
 from .task_model import TaskState
 from .tls import shared_tls
 
@@ -158,17 +159,20 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
-def _error_from_response(response: httpx.Response, task_id: str | None = None) -> errors.WaveError:
+def _error_from_response(response: httpx.Response, redactor: Redactor,
+                         task_id: str | None = None) -> errors.WaveError:
+    """The typed error for a refusal; all the provider's words in it are redacted (it may echo the key)."""
     message, code = "", None
     try:
-        payload = response.json()
+        payload = redactor.value(response.json())
         err = payload.get("error") if isinstance(payload, dict) else None
         if isinstance(err, dict):
-            message, code = str(err.get("message") or ""), err.get("code")
+            message = str(err.get("message") or "")
+            code = None if err.get("code") is None else str(err["code"])
         elif isinstance(err, str):
             message = err
     except ValueError:
-        message = response.reason_phrase or ""
+        message = redactor.text(response.reason_phrase or "")
     return errors.error_for_status(response.status_code, message, code,
                                    retry_after=_retry_after_seconds(response), task_id=task_id)
 
@@ -182,24 +186,33 @@ def _salvage_task_id(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _parse_task(response: httpx.Response, task_id: str | None = None) -> TaskState:
+def _parse_task(response: httpx.Response, redactor: Redactor, task_id: str | None = None) -> TaskState:
+    """The task as answered, redacted before pydantic sees it, so no field, extra or error text keeps a key."""
     try:
-        payload = response.json()
+        payload = redactor.value(response.json())
         return TaskState.model_validate(payload)
     except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError are both ValueErrors
-        raise errors.UnexpectedResponse(f"unreadable task JSON: {str(exc)[:200]}", task_id=task_id) from exc
+        # Redacted before cutting: a cut through the middle of a key would no longer match.
+        reason = redactor.text(str(exc))[:200]
+        raise errors.UnexpectedResponse(f"unreadable task JSON: {reason}", task_id=task_id) from None
 
 
 class WaveClient:
-    """One visitor's connection to the Wave API. Holds that visitor's key and nothing global."""
+    """One visitor's connection to the Wave API. Holds that visitor's key and nothing global.
+
+    Everything the provider answers is redacted of ``api_key`` and of ``also_redact`` (the server's
+    own key, when a visitor's key is in use) before it leaves this class.
+    """
 
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *,
                  timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,
                  retry: RetryPolicy = RetryPolicy(),
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 also_redact: tuple[str | None, ...] = ()) -> None:
         if not api_key:
             raise ValueError("an API key is required")
         self.base_url = base_url.rstrip("/")
+        self._redactor = Redactor.of(api_key, *also_redact)
         self.retry = retry
         self._sleep = sleep
         # A line break in a header would inject headers, a non-ASCII one fails to encode: such a key
@@ -249,11 +262,11 @@ class WaveClient:
                 continue
             if response.status_code >= 500:
                 # The service may have created the task before failing: never submit again blindly.
-                error = _error_from_response(response)
+                error = _error_from_response(response, self._redactor)
                 raise errors.SubmitUncertain(error.detail or f"HTTP {response.status_code}",
                                              body=body, status=response.status_code)
             if response.status_code >= 400:
-                raise _error_from_response(response)
+                raise _error_from_response(response, self._redactor)
             return await self._accepted(response, body)
 
     async def _accepted(self, response: httpx.Response, body: dict[str, Any]) -> "Task":
@@ -261,9 +274,9 @@ class WaveClient:
         answer must not read as "nothing happened": the id is looked for in what did arrive and
         the task fetched, and without an id the submission is reported as uncertain."""
         try:
-            return Task(self, _parse_task(response))
+            return Task(self, _parse_task(response, self._redactor))
         except errors.UnexpectedResponse as exc:
-            task_id = _salvage_task_id(response.text)
+            task_id = _salvage_task_id(self._redactor.text(response.text))
             if task_id is None:
                 raise errors.SubmitUncertain(exc.detail, body=body, status=response.status_code) from exc
         try:
@@ -274,7 +287,7 @@ class WaveClient:
 
     async def get(self, task_id: str) -> "Task":
         response = await self._request_with_retry("GET", f"/v1/tasks/{task_id}", task_id)
-        return Task(self, _parse_task(response, task_id))
+        return Task(self, _parse_task(response, self._redactor, task_id))
 
     async def cancel(self, task_id: str) -> "Task":
         """Cancel a queued task; the service refunds it. A started task cannot be cancelled."""
@@ -284,7 +297,7 @@ class WaveClient:
             if exc.status not in (400, 409):  # the service's answers to cancelling a started task
                 raise
             raise errors.CancelRefused(exc.detail, status=exc.status, code=exc.code, task_id=task_id) from exc
-        return Task(self, _parse_task(response, task_id))
+        return Task(self, _parse_task(response, self._redactor, task_id))
 
     async def sync(self, body: dict[str, Any], timeout: float = 60.0) -> "Task":
         """``POST /v1/tasks/sync``: the finished task, or (past its timeout) a pending one to wait on."""
@@ -301,8 +314,8 @@ class WaveClient:
         if response.status_code >= 500:
             raise errors.SubmitUncertain(f"HTTP {response.status_code}", body=body, status=response.status_code)
         if response.status_code >= 400:
-            raise _error_from_response(response)
-        return Task(self, _parse_task(response))
+            raise _error_from_response(response, self._redactor)
+        return Task(self, _parse_task(response, self._redactor))
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -337,7 +350,7 @@ class WaveClient:
             else:
                 if response.status_code < 400:
                     return response
-                error = _error_from_response(response, task_id)
+                error = _error_from_response(response, self._redactor, task_id)
                 if response.status_code not in _RETRY_STATUSES:
                     raise error
                 delay = self._delay_for(response, attempt)

@@ -39,7 +39,8 @@ class Connection:
 
     def client(self, settings: Settings) -> WaveClient:
         timeout = httpx.Timeout(settings.request_timeout, connect=10.0)
-        return WaveClient(self.api_key, self.base_url, timeout=timeout)
+        # The server's key is redacted too: a visitor's run must never see it, even echoed back.
+        return WaveClient(self.api_key, self.base_url, timeout=timeout, also_redact=(settings.api_key,))
 
     @property
     def simulated(self) -> bool:
