@@ -16,12 +16,13 @@ what :func:`build_request` refuses, and :mod:`playground.pricing` prices what it
 
 from __future__ import annotations
 
-import ipaddress
-import socket
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
+
+from . import addresses
 
 ACTIONS: tuple[str, ...] = ("generate", "image2video", "first_last_frame", "remix")
 ACTION_LABELS: dict[str, str] = {
@@ -402,11 +403,21 @@ def _check_prompt(r: Resolved) -> str | None:
         return "a prompt is required for every action"
     if len(r.form.prompt) > PROMPT_MAX_CHARS:
         return f"the prompt has {len(r.form.prompt)} characters; at most {PROMPT_MAX_CHARS} are allowed"
-    if any(ord(c) < 32 and c not in "\n\t\r" for c in r.form.prompt):
+    if has_control_characters(r.form.prompt):
         return "the prompt contains control characters; remove them"
     if not _encodable(r.form.prompt):
         return "the prompt contains a broken character (an unpaired surrogate) that cannot be sent; retype it"
     return None
+
+
+#: Line breaks and tabs are how people lay out a long prompt; every other control character (C0, DEL
+#: and the C1 range U+0080–U+009F, where terminal escapes such as CSI U+009B live) is invisible in the
+#: page and means nothing to the model.
+_LAYOUT_CONTROLS = frozenset("\n\t\r")
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" and c not in _LAYOUT_CONTROLS for c in text)
 
 
 def _encodable(text: str) -> bool:
@@ -492,6 +503,8 @@ def _check_negative_prompt(r: Resolved) -> str | None:
         return f"negative_prompt is offered on the older page's models only (veo-3.1, veo-3.1-fast, veo-3.0), not {r.model.id}"
     if not isinstance(neg, str) or len(neg) > PROMPT_MAX_CHARS:
         return f"negative_prompt must be text of at most {PROMPT_MAX_CHARS} characters"
+    if has_control_characters(neg):
+        return "negative_prompt contains control characters; remove them"
     if not _encodable(neg):
         return "negative_prompt contains a broken character (an unpaired surrogate) that cannot be sent; retype it"
     return None
@@ -581,52 +594,30 @@ def _check_callback(r: Resolved) -> str | None:
     return None
 
 
-def _literal_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address a host name spells out literally, in any form a resolver accepts (127.1, 0x7f000001)."""
-    try:
-        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        try:
-            ip = ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:10.0.0.1 is 10.0.0.1
-        return ip.ipv4_mapped
-    return ip
-
-
-def _address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    if ip.is_loopback:
-        return "this computer itself"
-    if ip.is_unspecified:
-        return "an unspecified address"
-    if ip.is_link_local:
-        return "a link-local address (such as the cloud metadata service)"
-    if ip.is_private:
-        return "a private network address"
-    return "an address that is not on the public internet"
-
-
 def callback_host_problem(url: str, *, allow_loopback: bool = False) -> str | None:
     """Why the provider must not be asked to post to ``url``, or None.
 
-    Without DNS, only what the URL spells out: ``localhost`` names and literal addresses that are not
-    global. Where a visitor types the URL, loopback is refused too (in demo mode the simulator posts
-    from this server); a body read back by the simulator may name loopback, the sender's own machine.
+    Without DNS, only what the URL spells out (see :mod:`playground.addresses`): local-only names and
+    literal addresses in any spelling that are not public. Names are resolved and judged before a run is
+    sent (``hosting.callback_refusal``). Where a visitor types the URL, loopback is refused too (in demo
+    mode the simulator posts from this server); a body read back by the simulator may name loopback, the
+    sender's own machine.
     """
     try:
-        host = (urlsplit(url).hostname or "").rstrip(".")
+        raw = urlsplit(url).hostname or ""
     except ValueError:
         return "callback_url is not a valid URL"
     reach = "give an address the provider can reach from the internet"
-    if not host:
+    if not raw:
         return f"callback_url has no host name; {reach}"
-    if host == "localhost" or host.endswith(".localhost"):
-        return None if allow_loopback else f"callback_url points to {host}, this computer itself; {reach}"
-    ip = _literal_ip(host)
-    if ip is None or ip.is_global or (allow_loopback and ip.is_loopback):
+    try:
+        host = addresses.parse_host(raw)
+    except ValueError:
+        return f"callback_url has a host name that cannot be looked up; {reach}"
+    kind = host.kind
+    if kind is None or kind.public or (allow_loopback and kind is addresses.Kind.LOOPBACK):
         return None
-    return f"callback_url points to {ip}, {_address_kind(ip)}; {reach}"
+    return f"callback_url points to {host.text}, {kind.value}; {reach}"
 
 
 def _check_callback_events(r: Resolved) -> str | None:

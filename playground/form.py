@@ -14,6 +14,7 @@ from gradio.i18n import I18nData
 from . import catalog
 from .catalog import FormValues
 from .i18n import model_key, t
+from .values import as_flag
 
 REMIX_FROM_RUN = "A finished run from this session"
 REMIX_FROM_TASK = "A task id"
@@ -79,14 +80,14 @@ class ActionForm:
             aspect_ratio=self.get(data, "aspect_ratio"),
             resolution=self.get(data, "resolution"),
             duration=catalog.as_whole_number(self.get(data, "duration")),
-            generate_audio=bool(self.get(data, "audio")) if spec and spec.audio_switch else None,
+            generate_audio=as_flag(self.get(data, "audio")) if spec and spec.audio_switch else None,
             sample_count=catalog.as_whole_number(self.get(data, "samples")) if spec and spec.max_samples > 1 else None,
             negative_prompt=neg if spec and spec.supports_negative_prompt else None,
             seed=catalog.as_whole_number(self.get(data, "seed")) if spec and spec.supports_seed else None,
             person_generation=self.get(data, "person") or None,
             enhance_prompt=True if spec and spec.supports_enhance_prompt else None,
             resize_mode=(self.get(data, "resize_mode") or None) if self.action in catalog.IMAGE_ACTIONS else None,
-            raw=bool(self.get(data, "raw")) if self.action == "remix" else None,
+            raw=as_flag(self.get(data, "raw")) if self.action == "remix" else None,
             callback_url=(self.get(data, "callback_url") or "").strip() or None,
         )
         for name, url in (frames or {}).items():

@@ -12,26 +12,41 @@ Policy:
 * Every other format Pillow reads (GIF first frame, BMP, TIFF, ICO, AVIF, ...) becomes PNG
   (or JPEG quality 95 when the PNG would be over the limit and the image has no transparency).
 * ``MAX_BYTES`` is 20 MiB (20 * 1024 * 1024 = 20,971,520 bytes), measured after preparation.
+* Memory is bounded before anything is decoded, from the header: at most ``MAX_PIXELS`` (50 MP) and
+  ``MAX_DECODED_BYTES`` (160 MiB) of pixel data, counted as width × height × bands × bytes per band
+  (the larger of the file's sample depth and Pillow's). A PNG of one flat colour compresses about
+  1000:1, so a few hundred KB on disk can claim hundreds of MB; Veo uses at most 4K (3840×2160, 66 MB
+  even as 16-bit RGBA), and every 8-bit RGB photo within 50 MP (150 MB) still fits.
+* A PNG's text and colour profile can be zlib-compressed too: at most ``MAX_METADATA_BYTES`` (4 MiB)
+  of text in all, and no compressed chunk over Pillow's own 1 MiB cap, measured by inflating only up
+  to the limit before Pillow reads them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import threading
 import warnings
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageCms, ImageFile, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageMode, ImageOps, PngImagePlugin
 
-MAX_BYTES = 20 * 1024 * 1024
+MIB = 1024 * 1024
+MAX_BYTES = 20 * MIB
 #: Refused before decoding: nothing this large can become a <= 20 MB upload cheaply.
 MAX_INPUT_BYTES = 5 * MAX_BYTES
 #: Our own decompression-bomb limit, well under Pillow's global default (~89 MP).
 MAX_PIXELS = 50_000_000
+#: Pixel data an image may decode to (see the module notes); checked from the header.
+MAX_DECODED_BYTES = 160 * MIB
+#: Text (tEXt, zTXt, iTXt, eXIf) a PNG may carry in all, after inflating; XMP and EXIF are far smaller.
+MAX_METADATA_BYTES = 4 * MIB
 RECOMMENDED_SHORT_SIDE = 720
 ASPECT_TOLERANCE = 0.01
 
@@ -104,6 +119,77 @@ def _too_many_pixels(width: int, height: int) -> ImageRejected:
         f"{MAX_PIXELS // 1_000_000} megapixel limit; please make it smaller and try again.")
 
 
+#: Samples per pixel of each PNG colour type (grey, RGB, palette, grey + alpha, RGBA).
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+def _decoded_bytes(width: int, height: int, mode: str, data: bytes) -> int:
+    """Pixel data the image decodes to: width × height × bands × bytes per band, as Pillow holds it
+    or, for a PNG, as its header says the data inflates (16-bit RGBA inflates to 8 bytes a pixel
+    although Pillow keeps 4), whichever is larger."""
+    held = ImageMode.getmode(mode)
+    in_memory = width * height * len(held.bands) * int(held.typestr[-1])  # typestr: "|u1", "<u2", "<i4"
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 25:
+        bits = _png_bit_depth(data) * _PNG_CHANNELS.get(data[25], 4)
+        return max(in_memory, height * ((width * bits + 7) // 8 + 1))  # each row: a filter byte, then samples
+    return in_memory
+
+
+def _too_much_pixel_data(width: int, height: int, mode: str, data: bytes) -> ImageRejected | None:
+    size = _decoded_bytes(width, height, mode, data)
+    if size <= MAX_DECODED_BYTES:
+        return None
+    return ImageRejected(
+        f"The image is {width}×{height} pixels and would take {_megabytes(size)} of pixel data once decoded, "
+        f"more than the {MAX_DECODED_BYTES // MIB} MB limit; please save it smaller (Veo uses at most "
+        "3840×2160) and try again.")
+
+
+def _inflated_size(compressed: bytes, cap: int) -> int:
+    """How many bytes ``compressed`` inflates to, counting only up to ``cap + 1``: never more is held."""
+    try:
+        return len(zlib.decompressobj().decompress(compressed, cap + 1))
+    except zlib.error:
+        return 0  # Pillow skips broken compressed text; a broken profile fails the full decode
+
+
+def _png_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        yield kind, data[pos + 8:pos + 8 + length]
+        if kind == b"IEND":
+            return
+        pos += 12 + length
+
+
+def _png_metadata_problem(data: bytes) -> ImageRejected | None:
+    """Refuse text or a colour profile that would inflate past the limits, before Pillow inflates it."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    per_chunk = PngImagePlugin.MAX_TEXT_CHUNK  # Pillow's cap on one compressed chunk (1 MiB)
+    text = 0
+    for kind, body in _png_chunks(data):
+        keyword, _, rest = body.partition(b"\x00")
+        if kind == b"iCCP" and _inflated_size(rest[1:], per_chunk) > per_chunk:
+            return ImageRejected(
+                f"The image's embedded colour profile is larger than {per_chunk // MIB} MB once unpacked, "
+                "far more than any real profile; export it again with a standard profile (such as sRGB).")
+        if kind in (b"tEXt", b"eXIf"):
+            text += len(body)
+        elif kind == b"zTXt":
+            text += _inflated_size(rest[1:], per_chunk)
+        elif kind == b"iTXt" and rest[:1] == b"\x01":  # compressed international text
+            text += _inflated_size(rest[2:].split(b"\x00", 2)[-1], per_chunk)
+        elif kind == b"iTXt":
+            text += len(rest)
+        if text > MAX_METADATA_BYTES:
+            return ImageRejected(
+                f"The image carries more than {MAX_METADATA_BYTES // MIB} MB of embedded text (metadata); "
+                "export it again without metadata and try again.")
+    return None
+
+
 def _decode(data: bytes, filename: str | None = None,
             draft: tuple[int, int] | None = None) -> Image.Image:
     """Open and fully decode, so damage shows up now rather than at the provider."""
@@ -112,12 +198,18 @@ def _decode(data: bytes, filename: str | None = None,
     if len(data) > MAX_INPUT_BYTES:
         raise ImageRejected(f"The file is {_megabytes(len(data))}, far over the 20 MB limit; "
                             "please use a smaller image.")
+    metadata = _png_metadata_problem(data)
+    if metadata:
+        raise metadata
     with _strict_decoding():
         try:
             with Image.open(io.BytesIO(data)) as probe:
                 width, height = probe.size
                 if width * height > MAX_PIXELS:
                     raise _too_many_pixels(width, height)
+                too_much = _too_much_pixel_data(width, height, probe.mode, data)
+                if too_much:
+                    raise too_much
                 probe.verify()  # checks chunk CRCs (PNG) without decoding pixels
             image = Image.open(io.BytesIO(data))
             if draft:

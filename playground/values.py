@@ -1,0 +1,136 @@
+"""Reading values that arrive from outside (API callers, page controls) into the types the catalog judges.
+
+JSON through ``gr.api`` carries whatever the caller sent: ``"false"`` is a non-empty string, which
+Python's ``bool`` reads as true (and the run is priced at the audio rate); ``0`` and ``[]`` would read
+as "not given"; a list as a model id crashes a dictionary lookup. Each reader here returns the value
+in its proper type or raises :class:`Unreadable` naming the field, so nothing is guessed, changed or sent.
+
+Accepted spellings:
+
+* flags: JSON ``true``/``false``, and the exact words ``"true"``/``"false"`` in any letter case
+  (what a caller who quotes every argument means). Nothing else: not ``0``/``1``, ``"no"``,
+  ``"false "`` or null.
+* whole numbers: as :func:`playground.catalog.as_whole_number` reads them (``8``, ``8.0``, ``"8"``);
+  fractions, words, infinities and true/false are refused, never rounded.
+* choices: text of at most :data:`MAX_CHOICE_CHARS` characters; which texts a model offers is the
+  catalog's rule. Empty text or null means "not given".
+* text: a string, or null for "not given".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from . import catalog
+from .catalog import Problem
+
+#: Every offered choice is a short name ("720p", "allow_adult", "veo3.1-fast-official"); a longer
+#: text is refused without being repeated back in a message.
+MAX_CHOICE_CHARS = 64
+_FLAG_WORDS = {"true": True, "false": False}
+
+
+class Unreadable(ValueError):
+    """A value that cannot be read as its field's type; ``bad`` holds the sentence a caller reads."""
+
+    def __init__(self, bad: Problem) -> None:
+        super().__init__(bad.message)
+        self.bad = bad
+
+
+def described(value: Any) -> str:
+    """What was sent, in words, short enough for a message (a long text is not echoed)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else f"a text of {len(value)} characters"
+    if isinstance(value, (int, float)):
+        text = repr(value)
+        return text if len(text) <= 40 else f"a number of {len(text)} digits"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a value of type {type(value).__name__}"
+
+
+def read_flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _FLAG_WORDS:
+        return _FLAG_WORDS[value.lower()]
+    raise Unreadable(Problem(name, f"{name} must be true or false; got {described(value)}"))
+
+
+def as_flag(value: Any) -> Any:
+    """A page control's value as a flag where it is one, else unchanged for the catalog to refuse."""
+    try:
+        return read_flag("flag", value)
+    except Unreadable:
+        return value
+
+
+def read_whole_number(name: str, value: Any) -> int | None:
+    number = catalog.as_whole_number(value)
+    if number is None or (isinstance(number, int) and not isinstance(number, bool)):
+        return number
+    raise Unreadable(Problem(name, f"{name} must be a whole number; got {described(value)}"))
+
+
+def read_choice(name: str, value: Any, offered: Iterable[str] = ()) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and len(value) <= MAX_CHOICE_CHARS:
+        return value
+    names = list(dict.fromkeys(offered))
+    one_of = f"one of {', '.join(names)}" if names else "a name"
+    as_text = "" if isinstance(value, str) else ", given as text"
+    raise Unreadable(Problem(name, f"{name} must be {one_of}{as_text}; got {described(value)}"))
+
+
+def read_text(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    raise Unreadable(Problem(name, f"{name} must be text; got {described(value)}"))
+
+
+@dataclass
+class Reader:
+    """Reads one call's arguments, collecting every unreadable one so a caller fixes them all at once.
+
+    A reader that fails returns a neutral stand-in (``None``, ``""``); :attr:`problems` says the call
+    must be refused before any of it is used.
+    """
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def flag(self, name: str, value: Any) -> bool | None:
+        return self._read(read_flag, name, value)
+
+    def whole_number(self, name: str, value: Any) -> int | None:
+        return self._read(read_whole_number, name, value)
+
+    def choice(self, name: str, value: Any, offered: Iterable[str] = ()) -> str | None:
+        return self._read(lambda n, v: read_choice(n, v, offered), name, value)
+
+    def text(self, name: str, value: Any) -> str:
+        return self._read(read_text, name, value) or ""
+
+    def refuse(self, name: str, message: str) -> None:
+        """Record a value some other rule found unreadable (an upload that is not one)."""
+        self.problems.append(Problem(name, message))
+
+    def message(self) -> str:
+        return "; ".join(p.message for p in self.problems)
+
+    def _read(self, reader: Callable[[str, Any], Any], name: str, value: Any) -> Any:
+        try:
+            return reader(name, value)
+        except Unreadable as exc:
+            self.problems.append(exc.bad)
+            return None
