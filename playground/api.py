@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+from gradio import utils as gradio_utils
 from gradio.data_classes import FileData
 
-from . import catalog
+from . import catalog, values
 from .catalog import FormValues
 from .frames import PENDING_FRAME_URL, FrameError
+from .media_view import api_file, page_root
 from .view import estimate_form
 
 if TYPE_CHECKING:
@@ -22,21 +24,63 @@ if TYPE_CHECKING:
 Result = tuple[list[FileData], dict]
 
 
-def _form(action: str, prompt: str, model: str, duration: int, resolution: str, aspect_ratio: str,
-          generate_audio: bool, sample_count: int, negative_prompt: str, seed: int | None,
-          person_generation: str, **more: Any) -> FormValues:
-    """Numbers are taken as given (whole numbers as int, anything else as is) for the catalog to judge:
-    nothing is rounded, read as the default, or dropped."""
-    spec = catalog.MODELS_BY_ID.get(model)
-    samples = catalog.as_whole_number(sample_count)
-    if spec is not None and spec.max_samples == 1 and samples == 1 and samples is not True:
+#: What each choice may be, for the message when a caller sends something that is not text at all;
+#: which of them a model offers is the catalog's rule.
+_OFFERED = {
+    "model": tuple(catalog.MODELS_BY_ID),
+    "action": catalog.ACTIONS,
+    "resolution": tuple(dict.fromkeys(r for m in catalog.MODELS for r in m.resolutions)),
+    "aspect_ratio": catalog.ASPECT_RATIOS,
+    "person_generation": tuple(dict.fromkeys(p for m in catalog.MODELS for p in m.person_choices)),
+    "resize_mode": catalog.RESIZE_MODES,
+}
+
+
+def _form(read: values.Reader, action: Any, prompt: Any, model: Any, duration: Any, resolution: Any,
+          aspect_ratio: Any, generate_audio: Any, sample_count: Any, negative_prompt: Any, seed: Any,
+          person_generation: Any, resize_mode: Any = None, **more: Any) -> FormValues:
+    """The endpoint's arguments as catalog values, read strictly (:mod:`playground.values`): JSON of the
+    wrong type is recorded in ``read`` by field, never guessed at (``bool("false")`` is true), rounded,
+    read as the default, or dropped. The catalog then judges what the values mean together."""
+    def choice(name: str, value: Any) -> str | None:
+        return read.choice(name, value, _OFFERED[name])
+
+    model_id = choice("model", model) or ""
+    spec = catalog.MODELS_BY_ID.get(model_id)
+    audio = read.flag("generate_audio", generate_audio)
+    samples = read.whole_number("sample_count", sample_count)
+    if spec is not None and spec.max_samples == 1 and samples == 1:
         samples = None  # the endpoint's default on a model with no sample_count parameter
     return FormValues(
-        model=model, action=action, prompt=prompt, duration=catalog.as_whole_number(duration),
-        resolution=resolution or None, aspect_ratio=aspect_ratio or None,
-        generate_audio=bool(generate_audio) if spec is None or spec.audio_switch else None,
-        sample_count=samples, negative_prompt=negative_prompt or None, seed=catalog.as_whole_number(seed),
-        person_generation=person_generation or None, **more)
+        model=model_id, action=choice("action", action) or "", prompt=read.text("prompt", prompt),
+        duration=read.whole_number("duration", duration), resolution=choice("resolution", resolution),
+        aspect_ratio=choice("aspect_ratio", aspect_ratio),
+        generate_audio=audio if spec is None or spec.audio_switch else None,
+        sample_count=samples, negative_prompt=read.text("negative_prompt", negative_prompt) or None,
+        seed=read.whole_number("seed", seed), person_generation=choice("person_generation", person_generation),
+        resize_mode=choice("resize_mode", resize_mode), **more)
+
+
+def _uploaded(read: values.Reader, name: str, upload: Any) -> FileData | dict | None:
+    """An upload argument, if it names a file this request uploaded (gradio_client's ``handle_file`` puts
+    it in Gradio's upload folder). gr.api passes the caller's JSON through unchecked, so
+    ``{"path": "/any/file/on/the/server.png"}`` would otherwise be read, checked as an image and sent on:
+    another visitor's frame, or any picture on this machine, in the caller's video."""
+    if upload is None:
+        return None
+    path = upload.get("path") if isinstance(upload, dict) else getattr(upload, "path", None)
+    if not isinstance(path, str) or not path:
+        return read.refuse(name, f"{name} must be an uploaded file; got {values.described(upload)}")
+    if not gradio_utils.is_in_or_equal(gradio_utils.abspath(path), gradio_utils.get_upload_folder()):
+        return read.refuse(name, f"{name} must be a file uploaded with this call (gradio_client's handle_file), "
+                                 "not a path on the server")
+    return upload
+
+
+def _readable(read: values.Reader) -> None:
+    """Refuse the call, before anything is uploaded or sent, when an argument has the wrong type."""
+    if read.problems:
+        raise gr.Error("Not submitted: " + read.message())
 
 
 def _upload_path(upload: FileData | dict | None) -> str | None:
@@ -61,7 +105,7 @@ async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form
         raise gr.Error("Not submitted: " + "; ".join(p.message for p in problems))
     try:
         if form.action == "remix":  # the caller's own clip link, which the provider would fetch
-            await ctx.frames.remix_url(conn, form.first_frame_image or "")
+            await ctx.frames.remix_url(conn, owner, form.first_frame_image or "")
         for field, (upload, url) in frames.items():
             hosted, _, _ = await ctx.frames.frame_url(conn, field, _upload_path(upload), url,
                                                       form.aspect_ratio or "16:9")
@@ -71,10 +115,12 @@ async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form
     built = catalog.build_request(form)
     if not built.ok:
         raise gr.Error("Not submitted: " + built.message())
-    final = await run_to_end(ctx, conn, owner, built)
-    if final.phase != "completed":
+    run_id, final = await run_to_end(ctx, conn, owner, built)
+    if final.phase != "completed" or run_id is None:
         raise gr.Error(final.message)
-    return [FileData(path=str(p), mime_type="video/mp4") for p in final.videos], final.task_json or {}
+    root = page_root(request)
+    return [api_file(ctx.media_links.video(root, run_id, i)) for i in range(len(final.videos))], \
+        final.task_json or {}
 
 
 def register(ctx: "AppContext", demo: gr.Blocks) -> None:  # noqa: C901 - one small closure per endpoint
@@ -85,9 +131,12 @@ def register(ctx: "AppContext", demo: gr.Blocks) -> None:  # noqa: C901 - one sm
                        negative_prompt: str = "", seed: int | None = None, person_generation: str = "",
                        api_key: str = "", request: gr.Request = None) -> Result:
         """Text to video. Returns the video files and the final task JSON."""
-        form = _form("generate", prompt, model, duration, resolution, aspect_ratio, generate_audio,
+        read = values.Reader()
+        form = _form(read, "generate", prompt, model, duration, resolution, aspect_ratio, generate_audio,
                      sample_count, negative_prompt, seed, person_generation)
-        return await _run(ctx, request, api_key, form, {})
+        key = read.text("api_key", api_key)
+        _readable(read)
+        return await _run(ctx, request, key, form, {})
 
     async def image2video(prompt: str, first_frame: FileData | None = None, first_frame_url: str = "",
                           model: str = default_model, duration: int = 8, resolution: str = "",
@@ -95,9 +144,14 @@ def register(ctx: "AppContext", demo: gr.Blocks) -> None:  # noqa: C901 - one sm
                           resize_mode: str = "pad", person_generation: str = "", api_key: str = "",
                           request: gr.Request = None) -> Result:
         """Image to video: the image (an upload or a public URL) becomes the first frame."""
-        form = _form("image2video", prompt, model, duration, resolution, aspect_ratio, generate_audio,
-                     sample_count, "", None, person_generation, resize_mode=resize_mode or None)
-        return await _run(ctx, request, api_key, form, {"first_frame_image": (first_frame, first_frame_url)})
+        read = values.Reader()
+        form = _form(read, "image2video", prompt, model, duration, resolution, aspect_ratio, generate_audio,
+                     sample_count, "", None, person_generation, resize_mode)
+        frames = {"first_frame_image": (_uploaded(read, "first_frame", first_frame),
+                                        read.text("first_frame_url", first_frame_url))}
+        key = read.text("api_key", api_key)
+        _readable(read)
+        return await _run(ctx, request, key, form, frames)
 
     async def first_last_frame(prompt: str, first_frame: FileData | None = None, last_frame: FileData | None = None,
                                first_frame_url: str = "", last_frame_url: str = "", model: str = default_model,
@@ -106,28 +160,40 @@ def register(ctx: "AppContext", demo: gr.Blocks) -> None:  # noqa: C901 - one sm
                                person_generation: str = "", api_key: str = "",
                                request: gr.Request = None) -> Result:
         """First and last frame: Veo fills in the motion between two images."""
-        form = _form("first_last_frame", prompt, model, duration, resolution, aspect_ratio, generate_audio,
-                     sample_count, "", None, person_generation, resize_mode=resize_mode or None)
-        return await _run(ctx, request, api_key, form, {"first_frame_image": (first_frame, first_frame_url),
-                                                        "last_frame_image": (last_frame, last_frame_url)})
+        read = values.Reader()
+        form = _form(read, "first_last_frame", prompt, model, duration, resolution, aspect_ratio, generate_audio,
+                     sample_count, "", None, person_generation, resize_mode)
+        frames = {"first_frame_image": (_uploaded(read, "first_frame", first_frame),
+                                        read.text("first_frame_url", first_frame_url)),
+                  "last_frame_image": (_uploaded(read, "last_frame", last_frame),
+                                       read.text("last_frame_url", last_frame_url))}
+        key = read.text("api_key", api_key)
+        _readable(read)
+        return await _run(ctx, request, key, form, frames)
 
     async def remix(prompt: str, source_url: str, model: str = default_model, duration: int = 8,
                     resolution: str = "", aspect_ratio: str = "16:9", generate_audio: bool = False,
                     sample_count: int = 1, raw: bool = False, person_generation: str = "", api_key: str = "",
                     request: gr.Request = None) -> Result:
         """Remix: continue the clip at source_url (passed as first_frame_image; raw returns only the extension)."""
-        form = _form("remix", prompt, model, duration, resolution, aspect_ratio, generate_audio, sample_count,
-                     "", None, person_generation, first_frame_image=source_url or None, raw=bool(raw))
-        return await _run(ctx, request, api_key, form, {})
+        read = values.Reader()
+        form = _form(read, "remix", prompt, model, duration, resolution, aspect_ratio, generate_audio, sample_count,
+                     "", None, person_generation, first_frame_image=read.text("source_url", source_url) or None,
+                     raw=read.flag("raw", raw))
+        key = read.text("api_key", api_key)
+        _readable(read)
+        return await _run(ctx, request, key, form, {})
 
     def estimate(model: str = default_model, action: str = "generate", duration: int = 8, resolution: str = "",
                  generate_audio: bool = False, sample_count: int = 1) -> dict:
         """The price of a request before it is sent, from the published table or the operator's prices."""
-        form = _form(action, "price check", model, duration, resolution, "16:9", generate_audio, sample_count,
-                     "", None, "")
-        for field in catalog.REQUIRED_IMAGES.get(action, ()):
+        read = values.Reader()
+        form = _form(read, action, "price check", model, duration, resolution, "16:9", generate_audio,
+                     sample_count, "", None, "")
+        for field in catalog.REQUIRED_IMAGES.get(form.action, ()):
             setattr(form, field, PENDING_FRAME_URL)
-        est, problems = estimate_form(form, dict(ctx.settings.operator_prices))
+        est, problems = (None, read.problems) if read.problems else \
+            estimate_form(form, dict(ctx.settings.operator_prices))
         return {
             "price_set": bool(est and est.price_set), "total_usd": est.total if est else None,
             "unit_price_usd": est.unit_price if est else None, "unit": est.billing.value if est else None,

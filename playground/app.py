@@ -15,7 +15,9 @@ from . import hosting
 from .frames import FrameResolver
 from .handlers import AppContext
 from .i18n import I18N
-from .identity import Identities, load_secret
+from .media_links import MediaLinks
+from .ownership import Ownership
+from .identity import Identities, browser_state_secret, load_secret
 from .settings import Settings
 from .store import RunStore
 from .simulator import SimulatorConfig, SimulatorServer
@@ -32,11 +34,12 @@ class Playground:
     blocks: gr.Blocks
     context: AppContext
     simulator: SimulatorServer | None
-    #: Served beside Gradio: temporary image links and callback hooks.
+    #: Served beside Gradio: temporary image links, callback hooks, signed media links.
     routers: list[APIRouter] = field(default_factory=list)
 
     def launch(self, **kwargs: Any) -> Any:
-        kwargs.setdefault("allowed_paths", [str(self.context.media_dir.resolve())])
+        # The media folder is deliberately not in ``allowed_paths``: /gradio_api/file=<path> would serve it
+        # to anyone, for ever; videos and posters go out through signed, expiring links (media_links).
         # Each streaming run holds one of Gradio's worker slots for its whole length; with the
         # default 40 the 41st run (and every Cancel) would wait for a run to end.
         kwargs.setdefault("max_threads", 512)
@@ -70,7 +73,8 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
     simulator = None
     if settings.demo_mode:
         config = SimulatorConfig(queue_seconds=settings.sim_queue_seconds,
-                                 processing_seconds=settings.sim_processing_seconds)
+                                 processing_seconds=settings.sim_processing_seconds,
+                                 loopback_own_origin_only=True)  # loopback here is the shared server itself
         simulator = SimulatorServer.start_new(settings.data_dir / "simulator", config)
         log.info("demo mode: embedded simulator at %s", simulator.base_url)
     routers: list[APIRouter] = []
@@ -87,9 +91,13 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
         routers.append(callbacks.router())
     sim_url = simulator.base_url if simulator else None
     secret = load_secret(settings.data_dir, env.get("PLAYGROUND_SECRET", ""))
+    store = RunStore(settings.db_path)
+    media_links = MediaLinks(secret.encode(), store, media_dir, settings.media_link_hours)
+    routers.append(media_links.router())
     context = AppContext(settings=settings, simulator_url=sim_url, media_dir=media_dir,
-                         frames=FrameResolver(settings, live_chain, sim_url), store=RunStore(settings.db_path),
-                         identities=Identities(secret), browser_secret=secret, callbacks=callbacks)
+                         frames=FrameResolver(settings, live_chain, sim_url, Ownership(store)), store=store,
+                         identities=Identities(secret), browser_secret=browser_state_secret(secret), callbacks=callbacks,
+                         media_links=media_links)
     blocks = build_app(context)
     # Runs are async and mostly wait on the provider, so they need no small concurrency cap;
     # the queue's size is the bound that protects the server.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
@@ -17,11 +17,14 @@ from . import errors, hosting
 from .catalog import FormValues
 from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL
 from .images import ImageRejected, PreparedImage, check_against, compare_frames, prepare_image
+from .ownership import Ownership, Refused
 
 if TYPE_CHECKING:
     from .form import ActionForm
     from .runs import Connection
     from .settings import Settings
+
+T = TypeVar("T")
 
 #: Where a remix source goes in the request: the newer page lists ``first_frame_image`` as
 #: "required for image2video / first_last_frame / remix", and documents nothing else for remix.
@@ -41,9 +44,11 @@ class FrameResolver:
     """Holds the operator's upload chain; the simulator's chain is used for demo connections."""
 
     def __init__(self, settings: "Settings", live_chain: hosting.UploadChain | None,
-                 simulator_url: str | None) -> None:
+                 simulator_url: str | None, ownership: Ownership) -> None:
         self.settings = settings
         self.live_chain = live_chain
+        self.simulator_url = simulator_url
+        self.ownership = ownership
         self.demo_chain = hosting.UploadChain([hosting.SimulatorHost(simulator_url)]) if simulator_url else None
 
     def chain_for(self, conn: "Connection") -> hosting.UploadChain:
@@ -57,11 +62,11 @@ class FrameResolver:
             "No public image host is configured."
         return f"Where your image goes: {live} In demo mode images stay on this machine."
 
-    async def resolve(self, conn: "Connection", form: "ActionForm", data: dict,
+    async def resolve(self, conn: "Connection", owner: str, form: "ActionForm", data: dict,
                       values: FormValues) -> tuple[dict[str, str | None], list[str]]:
         """URLs for the request's frame fields, and notes for the page (host used, warnings)."""
         if form.action == "remix":
-            return {REMIX_SOURCE_FIELD: await self._remix_source(conn, form, data)}, []
+            return {REMIX_SOURCE_FIELD: await self._remix_source(conn, owner, form, data)}, []
         frames: dict[str, str | None] = {}
         notes: list[str] = []
         prepared: dict[str, PreparedImage] = {}
@@ -87,7 +92,7 @@ class FrameResolver:
             if path:
                 data, name = await asyncio.to_thread(Path(path).read_bytes), Path(path).name
             elif url:
-                data, name = await hosting.fetch_pasted_url(url, allow_loopback=conn.simulated), url.rsplit("/", 1)[-1]
+                data, name = await hosting.fetch_pasted_url(url, allow_loopback=False), url.rsplit("/", 1)[-1]
             else:
                 return None, None, []
             image = await asyncio.to_thread(prepare_image, data, name)  # Pillow work off the event loop
@@ -102,29 +107,52 @@ class FrameResolver:
             raise FrameError(field, f"{label} could not be uploaded: {exc}") from exc
         return hosted.url, image, [f"{label}: {hosted.summary()}", *notes]
 
-    async def _remix_source(self, conn: "Connection", form: "ActionForm", data: dict) -> str:
+    async def _remix_source(self, conn: "Connection", owner: str, form: "ActionForm", data: dict) -> str:
         choice = form.get(data, "remix_from")
         if choice == REMIX_FROM_RUN:
-            return (form.get(data, "remix_run") or "").strip()
+            reference = (form.get(data, "remix_run") or "").strip()
+            if not reference:
+                return ""  # the catalog says a source clip is needed
+            return _allowed(await self.ownership.run_video(owner, reference))
         if choice == REMIX_FROM_URL:
-            return await self.remix_url(conn, form.get(data, "remix_url") or "")
+            return await self.remix_url(conn, owner, form.get(data, "remix_url") or "")
         if choice == REMIX_FROM_TASK:
-            return await self._video_of_task(conn, (form.get(data, "remix_task") or "").strip())
+            return await self._video_of_task(conn, owner, (form.get(data, "remix_task") or "").strip())
         raise FrameError(REMIX_SOURCE_FIELD, f"unknown remix source {choice!r}")
 
-    async def remix_url(self, conn: "Connection", url: str) -> str:
+    async def remix_url(self, conn: "Connection", owner: str, url: str) -> str:
         """A clip link the visitor gave, checked like a pasted image link before the provider is asked to
-        fetch it (in demo mode the simulator fetches it from this server, so loopback is allowed there)."""
+        fetch it. A result link of the embedded simulator is a task of this machine's own: it is taken
+        as that task, and only when it is the visitor's own."""
         url = url.strip()
         if not url:
             return url  # the catalog says a source clip is needed
+        task_id = self._simulator_task_of(url)
+        if task_id is not None:
+            if url not in await self._videos_of_task(conn, owner, task_id):
+                raise FrameError(REMIX_SOURCE_FIELD, "source clip: that link is not a video of one of your runs.")
+            return url
         try:
-            await hosting.check_public_url(url, allow_loopback=conn.simulated)
+            await hosting.check_public_url(url, allow_loopback=False)
         except ImageRejected as exc:
             raise FrameError(REMIX_SOURCE_FIELD, f"source clip: {exc.message}") from exc
         return url
 
-    async def _video_of_task(self, conn: "Connection", task_id: str) -> str:
+    def _simulator_task_of(self, url: str) -> str | None:
+        """The task a link names when it points at the embedded simulator's result files."""
+        prefix = f"{self.simulator_url}/files/" if self.simulator_url else None
+        if prefix is None or not url.startswith(prefix):
+            return None
+        task_id, _, name = url[len(prefix):].partition("/")
+        return task_id if task_id and name else None
+
+    async def _video_of_task(self, conn: "Connection", owner: str, task_id: str) -> str:
+        return (await self._videos_of_task(conn, owner, task_id))[0]
+
+    async def _videos_of_task(self, conn: "Connection", owner: str, task_id: str) -> list[str]:
+        if not task_id:
+            raise FrameError(REMIX_SOURCE_FIELD, "Remix needs a source clip: enter a task id.")
+        _allowed(await self.ownership.task(owner, conn, task_id))
         try:
             async with conn.client(self.settings) as client:
                 task = await client.get(task_id)
@@ -135,5 +163,11 @@ class FrameResolver:
         urls = task.state.video_urls()
         if task.status != "completed" or not urls:
             raise FrameError(REMIX_SOURCE_FIELD, f"task {task_id} has no finished video to remix ({task.status})")
-        return urls[0]
+        return urls
 
+
+def _allowed(answer: T | Refused) -> T:
+    """The value of an ownership answer; a refusal becomes the source field's problem."""
+    if isinstance(answer, Refused):
+        raise FrameError(REMIX_SOURCE_FIELD, answer.message)
+    return answer

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import gradio as gr
 
-from . import catalog
+from . import catalog, hosting
 from .client import PollPolicy
 from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm
 from .frames import PENDING_FRAME_URL, FrameError, FrameResolver
@@ -23,6 +23,9 @@ from .images import ImageRejected, check_against, prepare_image, preview_resize
 from .pricing import estimate
 from .budget import Budget
 from .identity import Identities
+from .media_links import MediaLinks
+from .media_view import page_root
+from .ownership import Ownership, run_reference
 from .runs import Connection, RunUpdate, cancel_task, choose_connection, curl_command
 from .settings import Settings
 from .store import RunRecord, RunStore
@@ -47,6 +50,8 @@ class AppContext:
     frames: FrameResolver
     store: RunStore
     identities: Identities
+    #: Signs the links to visitors' videos and posters.
+    media_links: MediaLinks
     #: Gradio's BrowserState obscures stored values with this; kept across restarts with the identities.
     browser_secret: str = field(repr=False, default="")
     callbacks: "CallbackHub | None" = None
@@ -59,6 +64,10 @@ class AppContext:
 
     def owner(self, visitor_token: str | None, request: gr.Request | None) -> str:
         return self.identities.owner(visitor_token, session_id(request))
+
+    @property
+    def ownership(self) -> Ownership:
+        return self.frames.ownership
 
     def connection(self, visitor_key: str | None, owner: str) -> Connection:
         return choose_connection(self.settings, self.simulator_url, visitor_key, owner)
@@ -96,6 +105,10 @@ class AppContext:
         A refusal comes back as its message. The page, the API and History all start runs here.
         """
         assert built.ok and built.resolved is not None and built.body is not None
+        # A callback_url judged as resolved, not as written: a name may lead to this server or its network.
+        refused_callback = await hosting.callback_refusal(built.body.get("callback_url"))
+        if refused_callback:
+            return refused_callback
         cost = estimate(built.resolved, self.settings.operator_prices).total
         async with self.budget.lock:
             standing = await self.budget.standing(conn, owner)
@@ -109,15 +122,16 @@ class AppContext:
             return await self.tracker.submit(conn, record, ticket)
 
 
-async def run_to_end(ctx: AppContext, conn: Connection, owner: str, built: catalog.BuiltRequest) -> RunUpdate:
-    """Run without a page (the API endpoints): the final update."""
+async def run_to_end(ctx: AppContext, conn: Connection, owner: str,
+                     built: catalog.BuiltRequest) -> tuple[str | None, RunUpdate]:
+    """Run without a page (the API endpoints): the run's id (None if refused) and its final update."""
     run = await ctx.start_run(conn, owner, built)
     if isinstance(run, str):
-        return RunUpdate("error", run)
+        return None, RunUpdate("error", run)
     last = run.latest
     async for update in run.updates():
         last = update
-    return last
+    return run.record.run_id, last
 
 
 def _frame_placeholders(form: ActionForm, data: dict) -> dict[str, str | None]:
@@ -168,7 +182,7 @@ class TabHandlers:
             f.remix_from.change(self.remix_source_visibility, inputs=f.remix_from,
                                 outputs=[f.remix_run, f.remix_task, f.remix_url], api_visibility="private",
                                 queue=False, show_progress="hidden")
-            s["runs"].change(lambda runs: gr.update(choices=[(r["label"], r["url"]) for r in runs]),
+            s["runs"].change(lambda runs: gr.update(choices=[(r["label"], r["ref"]) for r in runs]),
                              inputs=s["runs"], outputs=f.remix_run, api_visibility="private", queue=False)
         if "preview" in f.extras:
             gr.on([f.first_file.change, f.aspect_ratio.change, f.resize_mode.change], self.resize_preview,
@@ -339,7 +353,7 @@ class TabHandlers:
         yield {self.status: status_panel(RunUpdate("submitting", "Preparing the request…")),
                self.run_btn: gr.update(interactive=False)}
         try:
-            frames, notes = await self.ctx.frames.resolve(conn, f, data, values)
+            frames, notes = await self.ctx.frames.resolve(conn, owner, f, data, values)
         except FrameError as exc:
             yield {self.status: problems_panel([catalog.Problem(exc.field, str(exc))]),
                    self.run_btn: gr.update(interactive=True)}
@@ -359,7 +373,7 @@ class TabHandlers:
         if "image_notes" in f.extras:
             intro[f.extras["image_notes"]] = "\n".join(f"- {n}" for n in notes)
         yield intro
-        async for out in self._follow(run, data):
+        async for out in self._follow(run, data, page_root(request)):
             yield out
 
     async def resume(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
@@ -377,7 +391,7 @@ class TabHandlers:
             update = RunUpdate(record.phase, record.message, task_id=record.task_id, progress=100,
                                videos=tuple(Path(p) for p in record.files), video_urls=tuple(record.urls),
                                queued_seconds=record.queued_seconds, processing_seconds=record.processing_seconds)
-            out = self._present(update, None, data)
+            out = self._present(update, None, data, record.run_id, page_root(request))
             out[s["pending"]] = _without(data[s["pending"]], record.run_id)
             yield out
             return
@@ -387,7 +401,7 @@ class TabHandlers:
                 yield run
                 return
         yield {self.request_json: json.dumps(record.request, indent=2, ensure_ascii=False)}
-        async for out in self._follow(run, data):
+        async for out in self._follow(run, data, page_root(request)):
             yield out
 
     async def _reattach(self, record: RunRecord, data: dict, owner: str) -> TrackedRun | dict:
@@ -408,11 +422,11 @@ class TabHandlers:
         candidates += [r for r in await store.call(store.unfinished, owner) if r.action == self.form.action]
         return max(candidates, key=lambda r: r.created_at, default=None)
 
-    async def _follow(self, run: TrackedRun, data: dict) -> AsyncIterator[dict]:
+    async def _follow(self, run: TrackedRun, data: dict, root: str) -> AsyncIterator[dict]:
         s = self.shared
         announced = False
         async for update in run.updates():
-            out = self._present(update, run.record.estimated_cost, data)
+            out = self._present(update, run.record.estimated_cost, data, run.record.run_id, root)
             if update.task_id and not announced and not update.finished:
                 announced = True  # the id is in the browser from now on, whatever happens to this page
                 entry = {"run_id": run.record.run_id, "task_id": update.task_id, "action": self.form.action}
@@ -422,28 +436,31 @@ class TabHandlers:
                 out[s["history_changed"]] = f"{run.record.run_id}:{update.phase}"
             yield out
 
-    def _present(self, update: RunUpdate, cost: float | None, data: dict) -> dict:
+    def _present(self, update: RunUpdate, cost: float | None, data: dict, run_id: str, root: str) -> dict:
         out: dict = {self.status: status_panel(update), self.task_id: update.task_id,
                      self.cancel_btn: gr.update(interactive=update.phase == "queued")}
         if update.task_json is not None:
             out[self.task_json] = update.task_json
         if update.finished:
-            out.update(self._final(update, cost, data, self.shared))
+            out.update(self._final(update, cost, data, self.shared, run_id, root))
         return out
 
-    def _final(self, update: RunUpdate, cost: float | None, data: dict, s: dict) -> dict:
+    def _final(self, update: RunUpdate, cost: float | None, data: dict, s: dict, run_id: str, root: str) -> dict:
+        """``root`` is where this page reached the server: the videos' signed links are made on it."""
         out: dict = {self.run_btn: gr.update(interactive=True), self.cancel_btn: gr.update(interactive=False)}
         if update.phase != "completed":
             return out
         for index, video in enumerate(self.videos):
-            path = update.videos[index] if index < len(update.videos) else None
-            out[video] = gr.update(value=str(path) if path else None, visible=path is not None or index == 0)
+            shown = index < len(update.videos)
+            link = self.ctx.media_links.video(root, run_id, index) if shown else None
+            out[video] = gr.update(value=link, visible=shown or index == 0)
         spend: SessionSpend = data[s["spend"]].add(cost)
         out[s["spend"]] = spend
         runs = list(data[s["runs"]])
-        for index, url in enumerate(update.video_urls):
+        for index in range(len(update.video_urls)):
             label = f"{catalog.ACTION_LABELS[self.form.action]} · {update.task_id} · sample {index + 1}"
-            runs.insert(0, {"label": label, "url": url, "task_id": update.task_id})
+            # The page holds a reference, not the link: the server looks the link up in this visitor's runs.
+            runs.insert(0, {"label": label, "ref": run_reference(run_id, index), "task_id": update.task_id})
         out[s["runs"]] = runs
         return out
 

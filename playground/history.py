@@ -21,7 +21,8 @@ from .catalog import FormValues
 from .form import REMIX_FROM_TASK
 from .frames import FrameError
 from .i18n import t
-from .posters import status_card
+from .media_view import LinkedVideo, page_root
+from .ownership import Refused
 from .runs import RunUpdate
 from .store import RunRecord
 from .tracker import TrackedRun
@@ -98,7 +99,7 @@ class HistoryTab:
                                   allow_preview=False, object_fit="contain", elem_id="history-gallery")
         with gr.Row(visible=False) as self.detail_row:
             with gr.Column(scale=3):
-                self.video = gr.Video(label=t("history_video"), interactive=False, buttons=["download"],
+                self.video = LinkedVideo(label=t("history_video"), interactive=False, buttons=["download"],
                                       elem_id="history-video")
             with gr.Column(scale=2):
                 self.details = gr.Markdown(elem_id="history-details")
@@ -150,9 +151,11 @@ class HistoryTab:
 
     async def list_runs(self, token: str, request: gr.Request) -> tuple:
         records = await self._records(token, request)
-        cards = self.ctx.media_dir / "_cards"
-        items = [(r.poster if r.poster and Path(r.poster).exists() else str(status_card(r.phase, cards)), caption(r))
-                 for r in records]
+        root, links = page_root(request), self.ctx.media_links
+        # Signed afresh at every listing, so the posters keep showing however long ago (or before which
+        # restart) they were made; a run without one shows its phase's shared tile.
+        items = [(links.poster(root, r.run_id) if r.poster and Path(r.poster).exists() else links.card(root, r.phase),
+                  caption(r)) for r in records]
         empty = "" if records else "_No runs yet. Finished and running tasks from this browser appear here._"
         return items, [r.run_id for r in records], empty
 
@@ -161,7 +164,8 @@ class HistoryTab:
         record = await self._record(token, run_id, request)
         if record is None:
             return None, gr.update(visible=False), None, "", ""
-        video = record.files[0] if record.files and Path(record.files[0]).exists() else None
+        playable = record.files and Path(record.files[0]).exists()
+        video = self.ctx.media_links.video(page_root(request), record.run_id, 0) if playable else None
         return (record.run_id, gr.update(visible=True), video, details(record),
                 json.dumps(record.request, indent=2, ensure_ascii=False))
 
@@ -195,21 +199,21 @@ class HistoryTab:
         conn = self.ctx.connection(key, owner)
         body = self.ctx.tracker.visitor_body(record.request)
         built = catalog.build_request(FormValues.from_body(body, received=False))
-        refusal = built.message() if not built.ok else await self._unsafe_source(conn, record.action, body)
+        refusal = built.message() if not built.ok else await self._unsafe_source(conn, owner, record.action, body)
         if refusal:
             yield (status_panel(RunUpdate("error", f"Not submitted: {refusal}")), gr.update(), gr.update(),
                    gr.update())
             return
         run = await self.ctx.start_run(conn, owner, built)
-        async for out in self._follow(run):
+        async for out in self._follow(run, page_root(request)):
             yield out
 
-    async def _unsafe_source(self, conn: Any, action: str, body: dict) -> str | None:
+    async def _unsafe_source(self, conn: Any, owner: str, action: str, body: dict) -> str | None:
         """A recorded remix source is checked again, as when it was first given."""
         if action != "remix" or not body.get("first_frame_image"):
             return None
         try:
-            await self.ctx.frames.remix_url(conn, str(body["first_frame_image"]))
+            await self.ctx.frames.remix_url(conn, owner, str(body["first_frame_image"]))
         except FrameError as exc:
             return str(exc)
         return None
@@ -221,22 +225,20 @@ class HistoryTab:
             return
         owner = self.ctx.owner(token, request)
         conn = self.ctx.connection(key, owner)
-        others = [r for r in await self.ctx.store.call(self.ctx.store.runs_of_task, task_id) if r.owner != owner]
-        if others and conn.mode != "visitor-key":
-            # On a shared key, a task someone else started stays theirs even if its id leaks.
-            yield (status_panel(RunUpdate("error", f"Task {task_id} belongs to another visitor of this server.")),
-                   gr.update(), gr.update(), gr.update())
+        access = await self.ctx.ownership.task(owner, conn, task_id)
+        if isinstance(access, Refused):
+            yield status_panel(RunUpdate("error", access.message)), gr.update(), gr.update(), gr.update()
             return
         run = await self.ctx.tracker.attach(conn, owner, task_id)
-        async for out in self._follow(run):
+        async for out in self._follow(run, page_root(request)):
             yield out
 
-    async def _follow(self, run: TrackedRun | str) -> AsyncIterator[tuple]:
+    async def _follow(self, run: TrackedRun | str, root: str) -> AsyncIterator[tuple]:
         if isinstance(run, str):
             yield status_panel(RunUpdate("error", run)), gr.update(), gr.update(), gr.update()
             return
         async for update in run.updates():
-            video = str(update.videos[0]) if update.videos else gr.update()
+            video = self.ctx.media_links.video(root, run.record.run_id, 0) if update.videos else gr.update()
             shown = gr.update(visible=True) if update.videos else gr.update()
             changed = f"{run.record.run_id}:{update.phase}"
             yield status_panel(update), video, shown, changed

@@ -2,10 +2,16 @@
 
 The server hands each new browser a random token signed with the server's secret and the page
 keeps it in ``gr.BrowserState``. Gradio's BrowserState "encryption" happens in the browser with a
-secret the page itself carries, so it hides the value from other sites, not from the visitor: the
-signature is what stops a visitor from making up an identity, and the token's 192 random bits
-are what stop them from guessing another's. Runs are filed under a hash of the token (the owner
-id), so the history database never holds a token that could be replayed.
+secret the page itself carries (it is in ``/config``), so it hides the value from other sites, not
+from the visitor: the signature is what stops a visitor from making up an identity, and the
+token's 192 random bits are what stop them from guessing another's. Runs are filed under a hash of
+the token (the owner id), so the history database never holds a token that could be replayed.
+
+Because BrowserState's secret is published, it is never the signing secret: it is derived from it
+one way (:func:`browser_state_secret`), so publishing it reveals nothing that signs. Versions before
+this one handed BrowserState the signing secret itself, so tokens of that era ("v1") could be
+minted by anyone who read the page; they are no longer accepted, and the secret file they were
+signed with is replaced (see the README: those browsers start a fresh history).
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ import os
 import secrets
 from pathlib import Path
 
-_PREFIX = "v1"
+_PREFIX = "v2"
+#: The file the published-era secret lived in; removed at start-up, since everyone may know it.
+_PUBLISHED_SECRET_FILE = "identity-secret"
+SECRET_FILE = "identity-secret-v2"
 
 
 def load_secret(data_dir: Path, env_value: str = "") -> str:
@@ -24,9 +33,10 @@ def load_secret(data_dir: Path, env_value: str = "") -> str:
 
     It must survive restarts, or every visitor would lose their history at each one.
     """
+    (data_dir / _PUBLISHED_SECRET_FILE).unlink(missing_ok=True)
     if env_value.strip():
         return env_value.strip()
-    path = data_dir / "identity-secret"
+    path = data_dir / SECRET_FILE
     try:
         return path.read_text().strip()
     except FileNotFoundError:
@@ -39,9 +49,22 @@ def load_secret(data_dir: Path, env_value: str = "") -> str:
     return value
 
 
+def derived_key(secret: str, purpose: str) -> bytes:
+    """A key for one purpose only: knowing it (or another purpose's key) gives nothing of ``secret``."""
+    return hmac.new(secret.encode(), f"veo-playground/{purpose}".encode(), hashlib.sha256).digest()
+
+
+def browser_state_secret(secret: str) -> str:
+    """What Gradio's BrowserState may obscure stored values with: public by Gradio's design."""
+    return derived_key(secret, "browser-state").hex()
+
+
 class Identities:
     def __init__(self, secret: str) -> None:
-        self._key = secret.encode()
+        self._key = derived_key(secret, "identity-v2")
+
+    def __repr__(self) -> str:  # the signing key stays out of logs and tracebacks
+        return "Identities()"
 
     def _sign(self, nonce: str) -> str:
         return hmac.new(self._key, nonce.encode(), hashlib.sha256).hexdigest()[:32]

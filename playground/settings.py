@@ -117,6 +117,8 @@ class Settings:
     budget_total: float | None = None
     #: The visitor cap counts runs of this many past hours, so it renews instead of locking forever.
     budget_window_hours: float = 24.0
+    #: How long a signed link to a visitor's video or poster works after the page shows it.
+    media_link_hours: float = 24.0
 
     @property
     def demo_mode(self) -> bool:
@@ -161,4 +163,5 @@ class Settings:
             budget_per_visitor=_money(env, "PLAYGROUND_BUDGET_PER_VISITOR_USD"),
             budget_total=_money(env, "PLAYGROUND_BUDGET_TOTAL_USD"),
             budget_window_hours=_float(env, "PLAYGROUND_BUDGET_WINDOW_HOURS", 24.0),
+            media_link_hours=_float(env, "PLAYGROUND_MEDIA_LINK_HOURS", 24.0),
         )

@@ -14,6 +14,7 @@ from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm, m
 from .handlers import AppContext, TabHandlers
 from .history import HistoryTab
 from .i18n import EN, t
+from .media_view import LinkedVideo
 from .view import SessionSpend, model_info, status_panel
 
 MAX_SAMPLES = 4
@@ -113,7 +114,7 @@ def _build_tab(action: str, ctx: AppContext, shared: dict) -> TabHandlers:
         with gr.Column(scale=3):
             status = gr.HTML(status_panel(None), elem_id=f"{action}-status")
     with gr.Row():
-        videos = [gr.Video(label=t("sample") + f" {i + 1}", visible=i == 0, interactive=False, height=400,
+        videos = [LinkedVideo(label=t("sample") + f" {i + 1}", visible=i == 0, interactive=False, height=400,
                            buttons=["download"], elem_id=f"{action}-video-{i + 1}") for i in range(MAX_SAMPLES)]
     with gr.Accordion(t("request_box"), open=False):
         request_json = gr.Code(language="json", label=t("request_body"), elem_id=f"{action}-request")

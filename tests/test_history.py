@@ -181,8 +181,8 @@ def test_identities_cannot_be_made_up_and_survive_a_restart(tmp_path: Path) -> N
     token = ids.issue()
     assert ids.valid(token) and Identities(load_secret(tmp_path)).valid(token)
     nonce = token.split(".")[1]
-    assert not ids.valid(f"v1.{nonce}.{'0' * 32}")
+    assert not ids.valid(f"v2.{nonce}.{'0' * 32}")
     assert not Identities("another server").valid(token)
     assert ids.owner(token, "s1") == ids.owner(token, "s2") != ids.owner(ids.issue(), "s1")
     assert ids.owner("made-up", "s1").startswith("session-")
-    assert (tmp_path / "identity-secret").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "identity-secret-v2").stat().st_mode & 0o077 == 0
