@@ -79,11 +79,14 @@ def _build_form(action: str, destination: str) -> ActionForm:
             aspect = gr.Radio(list(catalog.ASPECT_RATIOS), value="16:9", label=t("aspect_ratio"),
                               elem_id=f"{action}-aspect")
             audio = gr.Checkbox(value=False, label=t("audio"), elem_id=f"{action}-audio")
+            # Beside the other controls that set the price, not in "Advanced": Gradio builds a closed
+            # accordion's controls on first opening and then re-applies their first values, which undid
+            # a number typed while an earlier reply was still on its way (finding 8 of issue 13).
+            samples = gr.Slider(1, MAX_SAMPLES, value=1, step=1, label=t("samples"),
+                                elem_id=f"{action}-samples")
             nudge = gr.Markdown(elem_id=f"{action}-nudge")
     with gr.Accordion(t("advanced"), open=False):
         with gr.Row():
-            samples = gr.Slider(1, MAX_SAMPLES, value=1, step=1, label=t("samples"),
-                                elem_id=f"{action}-samples")
             person = gr.Dropdown(list(spec.person_choices), value=spec.person_default, label=t("person"))
             seed = gr.Number(label=t("seed"), precision=0, visible=False, elem_id=f"{action}-seed")
         negative = gr.Textbox(label=t("negative_prompt"), visible=False, info=t("negative_prompt_info"))

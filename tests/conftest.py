@@ -25,7 +25,7 @@ TEST_KEY = "sk-test-0123456789"
 #: Debian's Chromium (tests/install.sh installs it); Playwright cannot download its own browser here.
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+        "--disable-component-update", "--disable-sync", "--disable-quic"]
 
 
 @pytest.fixture(scope="module")

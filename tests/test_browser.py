@@ -61,7 +61,7 @@ def _png(path: Path, colour: tuple[int, int, int], size=(1280, 720)) -> str:
 def test_generate_streams_progress_and_plays_every_sample(page: Page) -> None:
     page.fill("#generate-prompt textarea", "A red fox running through fresh snow, golden hour")
     choose(page, "generate-duration", "4")
-    page.get_by_text("Advanced settings").first.click()
+    # Samples sits beside duration (it sets the price), so no accordion has to be opened first.
     page.locator("#generate-samples input[type=number]").fill("2")
     page.locator("#generate-samples input[type=number]").press("Enter")
     expect(page.locator("#generate-samples input[type=range]")).to_have_value("2")  # the slider took it
