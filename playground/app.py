@@ -17,7 +17,7 @@ from .handlers import AppContext
 from .i18n import I18N
 from .media_links import MediaLinks
 from .ownership import Ownership
-from .identity import Identities, browser_state_secret, load_secret
+from .identity import Identities, browser_state_secret, derived_key, load_secret
 from .settings import Settings
 from .store import RunStore
 from .simulator import SimulatorConfig, SimulatorServer
@@ -92,7 +92,7 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
     sim_url = simulator.base_url if simulator else None
     secret = load_secret(settings.data_dir, env.get("PLAYGROUND_SECRET", ""))
     store = RunStore(settings.db_path)
-    media_links = MediaLinks(secret.encode(), store, media_dir, settings.media_link_hours)
+    media_links = MediaLinks(derived_key(secret, "media-links"), store, media_dir, settings.media_link_hours)
     routers.append(media_links.router())
     context = AppContext(settings=settings, simulator_url=sim_url, media_dir=media_dir,
                          frames=FrameResolver(settings, live_chain, sim_url, Ownership(store)), store=store,

@@ -37,7 +37,6 @@ DEFAULT_LIFETIME_HOURS = 24.0
 LINK_PREFIX = "/media/v"
 CARD_PREFIX = "/media/card"
 POSTER = "poster"
-_LABEL = b"media-links"
 #: Expiries are rounded up to this step, so a page that lists its runs again gets the same links
 #: (and the browser's cached posters) instead of new ones every time.
 _EXPIRY_STEP = 900
@@ -74,10 +73,11 @@ def _not_found() -> Response:
 class MediaLinks:
     """Signs and serves links to the files of runs in ``store``, kept under ``media_dir``."""
 
-    def __init__(self, secret: bytes, store: RunStore, media_dir: Path,
+    def __init__(self, key: bytes, store: RunStore, media_dir: Path,
                  lifetime_hours: float = DEFAULT_LIFETIME_HOURS) -> None:
-        # A key of its own: a media link can never be replayed as an identity or anything else signed.
-        self._key = hmac.new(secret, _LABEL, hashlib.sha256).digest()
+        # ``key`` is for media links only (``identity.derived_key``): a link can never be replayed as an
+        # identity or anything else signed.
+        self._key = key
         if lifetime_hours <= 0:
             raise ValueError(f"Media links must last some time; PLAYGROUND_MEDIA_LINK_HOURS is {lifetime_hours}.")
         self.store, self.media_dir = store, media_dir
