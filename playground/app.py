@@ -11,18 +11,18 @@ from typing import Any, AsyncIterator
 import gradio as gr
 from fastapi import APIRouter, FastAPI
 
-from . import hosting
-from .frames import FrameResolver
-from .handlers import AppContext
-from .i18n import I18N
-from .media_links import MediaLinks
-from .ownership import Ownership
-from .identity import Identities, browser_state_secret, derived_key, load_secret
+from .net import hosting
+from .runs.frames import FrameResolver
+from .web.handlers import AppContext
+from .web.i18n import I18N
+from .runs.media_links import MediaLinks
+from .runs.ownership import Ownership
+from .runs.identity import Identities, browser_state_secret, derived_key, load_secret
 from .settings import Settings
-from .store import RunStore
+from .runs.store import RunStore
 from .simulator import SimulatorConfig, SimulatorServer
-from .ui import build_app
-from .view import CSS
+from .web.ui import build_app
+from .web.view import CSS
 
 log = logging.getLogger("playground")
 
@@ -85,7 +85,7 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
     live_chain = hosting.UploadChain(live_hosts) if live_hosts else None
     callbacks = None
     if settings.public_base_url:
-        from .callbacks import CallbackHub
+        from .runs.callbacks import CallbackHub
 
         callbacks = CallbackHub(settings.public_base_url)
         routers.append(callbacks.router())

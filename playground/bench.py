@@ -39,10 +39,11 @@ from typing import Any, Callable, Iterator
 
 import httpx
 
-from . import catalog, runs
-from .callbacks import CallbackHub, with_callback
-from .client import PollPolicy, WaveClient
-from .loopback import ServerThread
+from .veo import catalog
+from .runs import engine as runs
+from .runs.callbacks import CallbackHub, with_callback
+from .wave.client import PollPolicy, WaveClient
+from .net.loopback import ServerThread
 from .simulator import SimulatorConfig, SimulatorServer
 
 SECTIONS = ("cold-start", "completion", "callbacks", "many-tasks", "large-result")

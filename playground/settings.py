@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .catalog import MODELS_BY_ID, Billing
+from .veo.catalog import MODELS_BY_ID, Billing
 
 DEFAULT_BASE_URL = "https://www.qingbo.dev"
 

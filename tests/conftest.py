@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from playground.app import Playground, create_playground
-from playground.client import RetryPolicy, WaveClient
+from playground.wave.client import RetryPolicy, WaveClient
 from playground.settings import Settings
 from playground.simulator import SimulatorConfig, SimulatorServer
 

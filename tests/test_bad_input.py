@@ -38,9 +38,10 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from playwright.sync_api import expect
 
-from playground import catalog, hosting
-from playground.catalog import FormValues
-from playground.loopback import ServerThread
+from playground.veo import catalog
+from playground.net import hosting
+from playground.veo.catalog import FormValues
+from playground.net.loopback import ServerThread
 
 from .test_browser import choose
 from .visitor_app import VisitorApp, visitor_app

@@ -11,11 +11,11 @@ import gradio as gr
 import httpx
 import pytest
 
-from playground import runs
+from playground.runs import engine as runs
 from playground.bench import request_body, served_hub
-from playground.callbacks import MAX_BODY_BYTES, CallbackHub, with_callback
-from playground.client import PollPolicy, Task, WaveClient
-from playground.task_model import TaskState
+from playground.runs.callbacks import MAX_BODY_BYTES, CallbackHub, with_callback
+from playground.wave.client import PollPolicy, Task, WaveClient
+from playground.wave.state import TaskState
 
 from .conftest import TEST_KEY
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from playground import catalog
-from playground.catalog import FormValues, build_request, capabilities
-from playground.pricing import estimate
+from playground.veo import catalog
+from playground.veo.catalog import FormValues, build_request, capabilities
+from playground.veo.prices import estimate
 from playground.settings import Settings, SettingsError, parse_operator_prices
 
 NEWER = ("veo3.1-quality-official", "veo3.1-fast-official", "veo3.1-quality", "veo3.1-lite")

@@ -11,12 +11,12 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 
-from playground import errors
-from playground.catalog import FormValues, build_request
-from playground.client import PollPolicy, RetryPolicy, WaveClient
-from playground.loopback import ServerThread
+from playground.wave import errors
+from playground.veo.catalog import FormValues, build_request
+from playground.wave.client import PollPolicy, RetryPolicy, WaveClient
+from playground.net.loopback import ServerThread
 from playground.simulator import key_fingerprint
-from playground.task_model import TaskState, to_epoch_seconds
+from playground.wave.state import TaskState, to_epoch_seconds
 
 from .conftest import TEST_KEY
 

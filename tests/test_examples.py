@@ -16,12 +16,12 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from playground import catalog
-from playground.examples import EXAMPLE_DIR, EXAMPLES, LABEL_MAX_CHARS, build_examples
-from playground.frames import PENDING_FRAME_URL
-from playground.i18n import EN, model_key
-from playground.images import check_against, prepare_image
-from playground.ui import _build_form
+from playground.veo import catalog
+from playground.web.examples import EXAMPLE_DIR, EXAMPLES, LABEL_MAX_CHARS, build_examples
+from playground.runs.frames import PENDING_FRAME_URL
+from playground.web.i18n import EN, model_key
+from playground.media.images import check_against, prepare_image
+from playground.web.ui import _build_form
 
 from .conftest import RunningApp
 
@@ -77,7 +77,7 @@ def test_image_examples_carry_their_frames(action: str) -> None:
 
 def test_without_the_drawn_frames_examples_still_fill_the_rest(monkeypatch, tmp_path: Path) -> None:
     # The Docker image ships the package only: the examples then leave the image controls alone.
-    monkeypatch.setattr("playground.examples.EXAMPLE_DIR", tmp_path)
+    monkeypatch.setattr("playground.web.examples.EXAMPLE_DIR", tmp_path)
     form, examples = _form_and_examples("first_last_frame")
     assert form.first_file not in examples.inputs_with_examples
     assert form.last_url not in examples.inputs_with_examples and form.prompt in examples.inputs_with_examples

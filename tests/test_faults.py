@@ -2,7 +2,7 @@
 
 Each case scripts one misbehaviour of the service (an HTTP status, a dropped connection, a body cut
 short, a lie about the status, a lost task, a link that refuses, a trickle), runs a whole task
-through :func:`playground.runs.run_task` (whose updates are what the page shows) and checks:
+through :func:`playground.runs.engine.run_task` (whose updates are what the page shows) and checks:
 
 * the page ends in a clear state: the expected phase, a sentence saying what happened, and the
   task id in the rendered status panel whenever the service created a task we know of;
@@ -30,12 +30,12 @@ from typing import Any, Awaitable, Callable, Iterator
 import httpx
 import pytest
 
-from playground import runs
-from playground.catalog import FormValues, build_request
-from playground.client import PollPolicy, RetryPolicy, WaveClient
-from playground.runs import RunUpdate, run_task
+from playground.runs import engine as runs
+from playground.veo.catalog import FormValues, build_request
+from playground.wave.client import PollPolicy, RetryPolicy, WaveClient
+from playground.runs.engine import RunUpdate, run_task
 from playground.simulator import SimulatorConfig, SimulatorServer, engine, key_fingerprint
-from playground.view import status_panel
+from playground.web.view import status_panel
 
 #: The client gives up on any one answer after this long; "timeout" faults wait longer. Generous,
 #: because the cases run side by side on two cores and a busy loop must not look like a fault.

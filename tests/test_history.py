@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from playground.budget import Budget
-from playground.client import PollPolicy
-from playground.identity import Identities, load_secret
-from playground.runs import Connection
+from playground.runs.budget import Budget
+from playground.wave.client import PollPolicy
+from playground.runs.identity import Identities, load_secret
+from playground.runs.engine import Connection
 from playground.settings import Settings
 from playground.simulator import SimulatorServer
-from playground.store import RunRecord, RunStore
-from playground.tracker import RunTracker, key_fingerprint
+from playground.runs.store import RunRecord, RunStore
+from playground.runs.tracker import RunTracker, key_fingerprint
 
 from .conftest import TEST_KEY
 

@@ -29,12 +29,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from PIL import Image
 
-from playground.hosting import (IMAGE_LINK, S3_PUT_LINK_SECONDS, USER_AGENT, HostedImage, HostingFailed, LitterboxHost,
-                                S3Host, SelfHost, SimulatorHost, TemporaryFileStore, TmpfilesHost, UnsafeURL,
-                                UploadChain, address_problem, describe_destination, fetch_pasted_url,
-                                hosts_from_env, self_host_router, tmpfiles_direct_link)
-from playground.images import ImageRejected, PreparedImage, prepare_image
-from playground.loopback import ServerThread
+from playground.net.hosting import IMAGE_LINK, S3_PUT_LINK_SECONDS, USER_AGENT, HostedImage, HostingFailed, LitterboxHost, S3Host, SelfHost, SimulatorHost, TemporaryFileStore, TmpfilesHost, UnsafeURL, UploadChain, address_problem, describe_destination, fetch_pasted_url, hosts_from_env, self_host_router, tmpfiles_direct_link
+from playground.media.images import ImageRejected, PreparedImage, prepare_image
+from playground.net.loopback import ServerThread
 
 PER_HOST_TIMEOUT = 0.4
 
@@ -472,7 +469,7 @@ def test_s3_secret_stays_out_of_repr_and_attributes():
 
 def test_botocore_is_imported_only_when_s3_is_configured():
     # A fresh interpreter: this test module itself has botocore loaded already.
-    probe = ("import sys, playground.hosting as h\n"
+    probe = ("import sys, playground.net.hosting as h\n"
              "h.hosts_from_env({}, public_base_url=None, store=None)\n"
              "print('botocore' in sys.modules)\n"
              "h.hosts_from_env({'S3_BUCKET': 'b', 'S3_ACCESS_KEY_ID': 'k', 'S3_SECRET_ACCESS_KEY': 's'},\n"

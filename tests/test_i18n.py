@@ -16,11 +16,11 @@ from gradio.components.api_component import Api
 from gradio.i18n import I18nData
 from playwright.sync_api import Browser, Page, expect
 
-from playground import catalog
-from playground.form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL
-from playground.i18n import EN, I18N, ZH_CN, ZH_CN_LOCALE, model_key
-from playground.ui import _build_form
-from playground.view import model_info
+from playground.veo import catalog
+from playground.web.form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL
+from playground.web.i18n import EN, I18N, ZH_CN, ZH_CN_LOCALE, model_key
+from playground.web.ui import _build_form
+from playground.web.view import model_info
 
 from .conftest import RunningApp, opened_page
 

@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from playground import images
-from playground.images import (MAX_BYTES, ImageRejected, PreparedImage, check_against, compare_frames,
-                               prepare_image, preview_resize)
+from playground.media import images
+from playground.media.images import MAX_BYTES, ImageRejected, PreparedImage, check_against, compare_frames, prepare_image, preview_resize
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:

@@ -18,12 +18,12 @@ from gradio_client import Client
 from playwright.sync_api import Browser, expect
 
 from playground.app import Playground, create_playground
-from playground.identity import Identities, browser_state_secret, load_secret
-from playground.ownership import Ownership, Refused, run_reference
-from playground.runs import Connection
+from playground.runs.identity import Identities, browser_state_secret, load_secret
+from playground.runs.ownership import Ownership, Refused, run_reference
+from playground.runs.engine import Connection
 from playground.settings import Settings
 from playground.simulator import SimulatorConfig, SimulatorServer
-from playground.store import RunRecord, RunStore
+from playground.runs.store import RunRecord, RunStore
 
 from .conftest import RunningApp, opened_page
 from .test_browser import choose

@@ -32,8 +32,8 @@ import pytest
 from gradio import utils as gradio_utils
 from gradio_client import Client, handle_file
 
-from playground import images
-from playground.images import ImageRejected, prepare_image
+from playground.media import images
+from playground.media.images import ImageRejected, prepare_image
 
 from .visitor_app import VisitorApp, visitor_app
 
@@ -541,7 +541,7 @@ def test_a_bomb_is_refused_over_the_wire(client: Client, live: VisitorApp, sent:
 _PEAK = """
 import json, resource, sys
 from pathlib import Path
-from playground.images import ImageRejected, prepare_image
+from playground.media.images import ImageRejected, prepare_image
 data = Path(sys.argv[1]).read_bytes()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
@@ -586,7 +586,7 @@ def test_a_normal_colour_profile_and_a_few_text_chunks_still_pass() -> None:
 
 def _page_form(action: str) -> tuple[Any, dict[str, object]]:
     """An action tab's form with stand-in controls (``form_values`` only looks values up by control)."""
-    from playground.form import ActionForm
+    from playground.web.form import ActionForm
 
     names = ("model", "model_info", "prompt", "duration", "resolution", "aspect_ratio", "audio", "samples",
              "negative_prompt", "seed", "person", "enhance_prompt", "callback_url")
@@ -596,7 +596,7 @@ def _page_form(action: str) -> tuple[Any, dict[str, object]]:
 
 def test_the_page_reads_flags_the_same_way() -> None:
     """A page event can be sent by hand too: its checkbox value reaches the handler as given."""
-    from playground import catalog
+    from playground.veo import catalog
 
     form, c = _page_form("generate")
     base = {c["model"]: "veo3.1-fast-official", c["prompt"]: PROMPT, c["duration"]: 4, c["resolution"]: "720p",

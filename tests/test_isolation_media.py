@@ -21,9 +21,9 @@ from gradio_client import Client
 from playwright.sync_api import Browser, Page, expect
 
 from playground.app import Playground, create_playground
-from playground.media_links import MediaLinks
+from playground.runs.media_links import MediaLinks
 from playground.settings import Settings
-from playground.store import RunRecord
+from playground.runs.store import RunRecord
 
 from .conftest import RunningApp, opened_page
 from .test_browser import choose, run_and_wait

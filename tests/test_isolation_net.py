@@ -29,13 +29,14 @@ from fastapi.responses import PlainTextResponse, Response
 from gradio_client import Client
 from PIL import Image
 
-from playground import addresses, catalog, hosting
-from playground.addresses import Kind
-from playground.catalog import FormValues
-from playground import errors
-from playground.client import PollPolicy, Task, WaveClient
-from playground.images import ImageRejected, prepare_image
-from playground.loopback import ServerThread
+from playground.net import addresses, hosting
+from playground.veo import catalog
+from playground.net.addresses import Kind
+from playground.veo.catalog import FormValues
+from playground.wave import errors
+from playground.wave.client import PollPolicy, Task, WaveClient
+from playground.media.images import ImageRejected, prepare_image
+from playground.net.loopback import ServerThread
 
 from .visitor_app import VisitorApp, visitor_app
 

@@ -33,12 +33,12 @@ from fastapi.responses import FileResponse, JSONResponse
 from gradio_client import Client
 from playwright.sync_api import Browser, Page, expect
 
-from playground import errors
+from playground.wave import errors
 from playground.app import Playground, create_playground
-from playground.client import RetryPolicy, WaveClient
-from playground.loopback import ServerThread
-from playground.redact import MARKER, Redactor
-from playground.runs import Connection, cancel_task
+from playground.wave.client import RetryPolicy, WaveClient
+from playground.net.loopback import ServerThread
+from playground.wave.redact import MARKER, Redactor
+from playground.runs.engine import Connection, cancel_task
 from playground.settings import Settings
 from playground.simulator.render import RenderSpec, render_video
 

@@ -12,8 +12,8 @@ import statistics
 import httpx
 import pytest
 
-from playground.client import FinishForecast, PollPolicy, Task, WaveClient
-from playground.task_model import TaskState
+from playground.wave.client import FinishForecast, PollPolicy, Task, WaveClient
+from playground.wave.state import TaskState
 
 POLICY = PollPolicy(expected_seconds=90.0)
 

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from playground.app import create_playground
-from playground.hosting import SelfHost
-from playground.images import prepare_image
+from playground.net.hosting import SelfHost
+from playground.media.images import prepare_image
 from playground.settings import Settings, SettingsError, public_base_url_from_env
 
 

@@ -23,7 +23,7 @@ from gradio_client import Client
 from playground.settings import Settings
 from playground.simulator import SimulatorConfig, SimulatorServer
 from playground.app import create_playground
-from playground.store import RunStore
+from playground.runs.store import RunStore
 
 from .conftest import TEST_KEY
 

@@ -30,11 +30,11 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from playground.catalog import FormValues, build_request
-from playground.client import RetryPolicy, WaveClient
-from playground.runs import RunUpdate, attach_task, cancel_task, curl_command, run_task
+from playground.veo.catalog import FormValues, build_request
+from playground.wave.client import RetryPolicy, WaveClient
+from playground.runs.engine import RunUpdate, attach_task, cancel_task, curl_command, run_task
 from playground.simulator import SimulatorConfig, SimulatorServer, key_fingerprint
-from playground.view import status_panel
+from playground.web.view import status_panel
 
 from .test_faults import CASES, Outcome, fast_downloads, fast_poll, rendered_once, run_cases
 from .visitor_app import VisitorApp, visitor_app

@@ -15,9 +15,9 @@ from typing import Any, Iterator
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from playground.app import Playground, create_playground  # noqa: E402
-from playground.settings import Settings  # noqa: E402
-from playground.simulator import Simulator, SimulatorConfig, SimulatorServer  # noqa: E402
+from playground.app import Playground, create_playground
+from playground.settings import Settings
+from playground.simulator import Simulator, SimulatorConfig, SimulatorServer
 
 
 @dataclass

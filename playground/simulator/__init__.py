@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..loopback import ServerThread
+from ..net.loopback import ServerThread
 from .engine import Faults, Simulator, SimulatorConfig, key_fingerprint
 
 

@@ -20,8 +20,9 @@ from typing import Any, Callable, Literal
 
 import httpx
 
-from .. import catalog, hosting, pricing
-from ..tls import shared_tls
+from ..veo import catalog, prices as pricing
+from ..net import hosting
+from ..net.tls import shared_tls
 from .sources import ReferenceUnavailable, fetch_reference
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 
-from .. import hosting
-from ..images import ImageRejected
+from ..net import hosting
+from ..media.images import ImageRejected
 
 #: The largest input fetched; a remix source is a whole clip, far larger than a reference image.
 MAX_REFERENCE_BYTES = 256 * 1024 * 1024

@@ -113,7 +113,7 @@ def pool() -> RenderPool:
 
 
 def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
-    from .render import RenderSpec, render_video  # PyAV loads here, never in the app
+    from .render import RenderSpec, render_video
 
     while True:
         try:

@@ -26,8 +26,8 @@ import httpx
 
 from . import errors
 from .redact import Redactor
-from .task_model import TaskState
-from .tls import shared_tls
+from .state import TaskState
+from ..net.tls import shared_tls
 
 DEFAULT_BASE_URL = "https://www.qingbo.dev"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)

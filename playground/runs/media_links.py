@@ -28,8 +28,8 @@ from typing import get_args
 from fastapi import APIRouter
 from starlette.responses import FileResponse, Response
 
-from .posters import status_card
-from .runs import Phase
+from ..media.posters import status_card
+from .engine import Phase
 from .store import RunStore
 
 #: A link lasts this long from the moment it is shown (rounded up, see :data:`_EXPIRY_STEP`).

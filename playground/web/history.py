@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import gradio as gr
 
-from . import catalog
-from .catalog import FormValues
+from ..veo import catalog
+from ..veo.catalog import FormValues
 from .form import REMIX_FROM_TASK
-from .frames import FrameError
+from ..runs.frames import FrameError
 from .i18n import t
 from .media_view import LinkedVideo, page_root
-from .ownership import Refused
-from .runs import RunUpdate
-from .store import RunRecord
-from .tracker import TrackedRun
+from ..runs.ownership import Refused
+from ..runs.engine import RunUpdate
+from ..runs.store import RunRecord
+from ..runs.tracker import TrackedRun
 from .view import status_panel
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ Accepted spellings:
 * flags: JSON ``true``/``false``, and the exact words ``"true"``/``"false"`` in any letter case
   (what a caller who quotes every argument means). Nothing else: not ``0``/``1``, ``"no"``,
   ``"false "`` or null.
-* whole numbers: as :func:`playground.catalog.as_whole_number` reads them (``8``, ``8.0``, ``"8"``);
+* whole numbers: as :func:`playground.veo.catalog.as_whole_number` reads them (``8``, ``8.0``, ``"8"``);
   fractions, words, infinities and true/false are refused, never rounded.
 * choices: text of at most :data:`MAX_CHOICE_CHARS` characters; which texts a model offers is the
   catalog's rule. Empty text or null means "not given".

@@ -14,26 +14,27 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import gradio as gr
 
-from . import catalog, hosting
-from .client import PollPolicy
+from ..veo import catalog
+from ..net import hosting
+from ..wave.client import PollPolicy
 from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm
-from .frames import PENDING_FRAME_URL, FrameError, FrameResolver
+from ..runs.frames import PENDING_FRAME_URL, FrameError, FrameResolver
 from .i18n import t
-from .images import ImageRejected, check_against, prepare_image, preview_resize
-from .pricing import estimate
-from .budget import Budget
-from .identity import Identities
-from .media_links import MediaLinks
+from ..media.images import ImageRejected, check_against, prepare_image, preview_resize
+from ..veo.prices import estimate
+from ..runs.budget import Budget
+from ..runs.identity import Identities
+from ..runs.media_links import MediaLinks
 from .media_view import page_root
-from .ownership import Ownership, run_reference
-from .runs import Connection, RunUpdate, cancel_task, choose_connection, curl_command
-from .settings import Settings
-from .store import RunRecord, RunStore
-from .tracker import RunTracker, TrackedRun, key_fingerprint
+from ..runs.ownership import Ownership, run_reference
+from ..runs.engine import Connection, RunUpdate, cancel_task, choose_connection, curl_command
+from ..settings import Settings
+from ..runs.store import RunRecord, RunStore
+from ..runs.tracker import RunTracker, TrackedRun, key_fingerprint
 from .view import SessionSpend, cost_readout, estimate_form, mode_banner, model_info, problems_panel, status_panel
 
 if TYPE_CHECKING:
-    from .callbacks import CallbackHub
+    from ..runs.callbacks import CallbackHub
 
 
 def session_id(request: gr.Request | None) -> str:

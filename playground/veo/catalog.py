@@ -11,7 +11,7 @@ Every fact here comes from the provider's two pages in ``shared/seeds``:
 
 The form reads the capability table to decide which controls to show, :func:`build_request` turns
 form values into the exact JSON body (or into messages a person can act on), the simulator refuses
-what :func:`build_request` refuses, and :mod:`playground.pricing` prices what it builds.
+what :func:`build_request` refuses, and :mod:`playground.veo.prices` prices what it builds.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from . import addresses
+from ..net import addresses
 
 ACTIONS: tuple[str, ...] = ("generate", "image2video", "first_last_frame", "remix")
 ACTION_LABELS: dict[str, str] = {
@@ -597,7 +597,7 @@ def _check_callback(r: Resolved) -> str | None:
 def callback_host_problem(url: str, *, allow_loopback: bool = False) -> str | None:
     """Why the provider must not be asked to post to ``url``, or None.
 
-    Without DNS, only what the URL spells out (see :mod:`playground.addresses`): local-only names and
+    Without DNS, only what the URL spells out (see :mod:`playground.net.addresses`): local-only names and
     literal addresses in any spelling that are not public. Names are resolved and judged before a run is
     sent (``hosting.callback_refusal``). Where a visitor types the URL, loopback is refused too (in demo
     mode the simulator posts from this server); a body read back by the simulator may name loopback, the

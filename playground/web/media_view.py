@@ -1,4 +1,4 @@
-"""Handing signed media links (:mod:`playground.media_links`) to Gradio without Gradio fetching the file.
+"""Handing signed media links (:mod:`playground.runs.media_links`) to Gradio without Gradio fetching the file.
 
 How Gradio 6.31 treats a file value on its way to the browser (``processing_utils.async_move_files_to_cache``):
 

@@ -1,7 +1,7 @@
 """Draws the example frames the image tabs offer (``playground/examples.py``), next to this file.
 
 The pictures are made here rather than downloaded so the examples carry no third-party image and
-no remote URL: ``python playground/example_frames/make_examples.py`` rewrites them. 1280×720 (16:9, the short
+no remote URL: ``python playground/web/example_frames/make_examples.py`` rewrites them. 1280×720 (16:9, the short
 side at the recommended 720 px), JPEG, a few tens of kilobytes each.
 """
 

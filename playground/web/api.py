@@ -12,9 +12,9 @@ import gradio as gr
 from gradio import utils as gradio_utils
 from gradio.data_classes import FileData
 
-from . import catalog, values
-from .catalog import FormValues
-from .frames import PENDING_FRAME_URL, FrameError
+from ..veo import catalog, reading as values
+from ..veo.catalog import FormValues
+from ..runs.frames import PENDING_FRAME_URL, FrameError
 from .media_view import api_file, page_root
 from .view import estimate_form
 
@@ -39,7 +39,7 @@ _OFFERED = {
 def _form(read: values.Reader, action: Any, prompt: Any, model: Any, duration: Any, resolution: Any,
           aspect_ratio: Any, generate_audio: Any, sample_count: Any, negative_prompt: Any, seed: Any,
           person_generation: Any, resize_mode: Any = None, **more: Any) -> FormValues:
-    """The endpoint's arguments as catalog values, read strictly (:mod:`playground.values`): JSON of the
+    """The endpoint's arguments as catalog values, read strictly (:mod:`playground.veo.reading`): JSON of the
     wrong type is recorded in ``read`` by field, never guessed at (``bool("false")`` is true), rounded,
     read as the default, or dropped. The catalog then judges what the values mean together."""
     def choice(name: str, value: Any) -> str | None:

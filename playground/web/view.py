@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from . import catalog
-from .catalog import FormValues, Problem
-from .pricing import Estimate, estimate
-from .runs import Connection, RunUpdate
+from ..veo import catalog
+from ..veo.catalog import FormValues, Problem
+from ..veo.prices import Estimate, estimate
+from ..runs.engine import Connection, RunUpdate
 
 _PRICE_FIELDS = {"model", "action", "duration", "resolution", "generate_audio", "sample_count"}
 

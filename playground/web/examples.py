@@ -2,7 +2,7 @@
 
 The two prompts of the provider's pages (``shared/seeds``) head the Text → Video list with the
 settings their request samples use; the remix examples continue those two clips. Image examples
-carry frames drawn by ``playground/example_frames/make_examples.py``; where those files are absent (the
+carry frames drawn by ``playground/web/example_frames/make_examples.py``; where those files are absent (the
 Docker image ships only the package) the examples still fill everything but the image.
 """
 

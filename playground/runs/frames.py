@@ -1,7 +1,7 @@
 """Turning what the visitor gave (a file, a pasted URL, a remix source) into URLs the provider fetches.
 
-Images are checked and normalised first (:mod:`playground.images`), then put on a public host
-(:mod:`playground.hosting`); in demo mode the simulator's own loopback host stands in. A problem
+Images are checked and normalised first (:mod:`playground.media.images`), then put on a public host
+(:mod:`playground.net.hosting`); in demo mode the simulator's own loopback host stands in. A problem
 raises :class:`FrameError` naming the field, before anything is submitted or paid for.
 """
 
@@ -13,18 +13,23 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from . import errors, hosting
-from .catalog import FormValues
-from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL
-from .images import ImageRejected, PreparedImage, check_against, compare_frames, prepare_image
+from ..wave import errors
+from ..net import hosting
+from ..veo.catalog import FormValues
+from ..media.images import ImageRejected, PreparedImage, check_against, compare_frames, prepare_image
 from .ownership import Ownership, Refused
 
 if TYPE_CHECKING:
-    from .form import ActionForm
-    from .runs import Connection
-    from .settings import Settings
+    from ..web.form import ActionForm
+    from .engine import Connection
+    from ..settings import Settings
 
 T = TypeVar("T")
+
+#: Where a remix clip comes from: the choices of the Remix tab's source selector.
+REMIX_FROM_RUN = "A finished run from this session"
+REMIX_FROM_TASK = "A task id"
+REMIX_FROM_URL = "A video URL"
 
 #: Where a remix source goes in the request: the newer page lists ``first_frame_image`` as
 #: "required for image2video / first_last_frame / remix", and documents nothing else for remix.

@@ -36,7 +36,7 @@ from fastapi.responses import Response
 
 from . import addresses
 from .addresses import Kind
-from .images import MAX_BYTES, ImageRejected, PreparedImage
+from ..media.images import MAX_BYTES, ImageRejected, PreparedImage
 from .tls import shared_tls
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from .runs import Connection
-from .settings import Settings
+from .engine import Connection
+from ..settings import Settings
 from .store import RunStore
 
 

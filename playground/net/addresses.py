@@ -2,7 +2,7 @@
 
 One classifier serves pasted image links, remix clips and callback URLs, in the app and in the
 simulator, so a spelling refused in one place is refused in all of them. Nothing here does I/O:
-resolving a name is the caller's job (see :mod:`playground.hosting`); this module reads what a host
+resolving a name is the caller's job (see :mod:`playground.net.hosting`); this module reads what a host
 says and what an address is. It imports neither Gradio nor httpx, so any layer can use it.
 """
 

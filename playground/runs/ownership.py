@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .runs import Connection
+    from .engine import Connection
     from .store import RunRecord, RunStore
 
 NOT_YOURS = "Task {task_id} belongs to another visitor of this server."

@@ -11,14 +11,12 @@ from typing import Any
 import gradio as gr
 from gradio.i18n import I18nData
 
-from . import catalog
-from .catalog import FormValues
+from ..veo import catalog
+from ..veo.catalog import FormValues
 from .i18n import model_key, t
-from .values import as_flag
+from ..veo.reading import as_flag
+from ..runs.frames import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL
 
-REMIX_FROM_RUN = "A finished run from this session"
-REMIX_FROM_TASK = "A task id"
-REMIX_FROM_URL = "A video URL"
 
 
 def model_choices(action: str) -> list[tuple[I18nData, str]]:

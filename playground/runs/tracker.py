@@ -3,10 +3,10 @@
 A run is driven by a background task on the server's event loop, not by the page's generator: the
 page only subscribes to it. So a refresh, a closed tab or a dropped connection never stops the
 polling or the download of something paid for, and a new page (or the same visitor after a
-refresh) can subscribe again. Every step is written to the :class:`~playground.store.RunStore` at
+refresh) can subscribe again. Every step is written to the :class:`~playground.runs.store.RunStore` at
 once, which is what lets a restarted server resume the tasks it knew.
 
-The visitor's key lives only inside the run's own :class:`~playground.runs.Connection`, for as long
+The visitor's key lives only inside the run's own :class:`~playground.runs.engine.Connection`, for as long
 as that run is driven; nothing here is keyed by a key.
 """
 
@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
-from . import errors
-from .posters import make_poster
-from .runs import Connection, RunUpdate, attach_task, run_task
-from .settings import Settings
+from ..wave import errors
+from ..media.posters import make_poster
+from .engine import Connection, RunUpdate, attach_task, run_task
+from ..settings import Settings
 from .store import RunRecord, RunStore
 
 if TYPE_CHECKING:
     from .callbacks import CallbackHub, CallbackTicket
-    from .client import PollPolicy
+    from ..wave.client import PollPolicy
 
 log = logging.getLogger(__name__)
 PolicyFor = Callable[[Connection], "PollPolicy"]

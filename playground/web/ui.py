@@ -1,14 +1,14 @@
 """The page: four action tabs over one catalog, a live cost readout, streamed runs.
 
 This file lays out components and connects events; what the events do lives in
-:mod:`playground.handlers`, and every rule they apply lives in :mod:`playground.catalog`.
+:mod:`playground.web.handlers`, and every rule they apply lives in :mod:`playground.veo.catalog`.
 """
 
 from __future__ import annotations
 
 import gradio as gr
 
-from . import catalog
+from ..veo import catalog
 from .examples import build_examples
 from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm, model_choices
 from .handlers import AppContext, TabHandlers

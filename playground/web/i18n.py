@@ -21,7 +21,7 @@ import re
 import gradio as gr
 from gradio.i18n import I18nData
 
-from . import catalog
+from ..veo import catalog
 
 ZH_CN_LOCALE = "zh-CN"  # the code Gradio's own Chinese texts use, so the browser lands on it
 #: Gradio's own messages share the lookup and have top-level names such as "audio" or "file";

@@ -1,7 +1,7 @@
 """Provider callbacks: a route served beside Gradio that wakes the run waiting on a task.
 
 When the app has a public base URL, each run opens a :class:`CallbackTicket`: an unguessable token
-in the ``callback_url`` it submits, and an event its :meth:`Task.wait <playground.client.Task.wait>`
+in the ``callback_url`` it submits, and an event its :meth:`Task.wait <playground.wave.client.Task.wait>`
 listens on. The contract documents no signature on callbacks, so a callback is only a hint: it
 wakes the wait, which confirms with ``GET /v1/tasks/{id}`` before anything is shown. Its body is
 read only far enough to compare a task id, never kept, trusted or displayed. Polling goes on

@@ -16,11 +16,11 @@ from typing import Any, AsyncIterator, Literal
 
 import httpx
 
-from . import errors
-from .client import PollPolicy, Task, WaveClient
-from .settings import Settings
-from .task_model import TaskState
-from .tls import shared_tls
+from ..wave import errors
+from ..wave.client import PollPolicy, Task, WaveClient
+from ..settings import Settings
+from ..wave.state import TaskState
+from ..net.tls import shared_tls
 
 Mode = Literal["demo", "server-key", "visitor-key"]
 Phase = Literal["submitting", "queued", "processing", "downloading", "completed", "failed",
