@@ -5,24 +5,29 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any
 
 import gradio as gr
 from fastapi import APIRouter, FastAPI
 
-from .net import hosting
-from .runs.frames import FrameResolver
-from .web.handlers import AppContext
-from .web.i18n import I18N
-from .runs.media_links import MediaLinks
-from .runs.ownership import Ownership
-from .runs.identity import Identities, browser_state_secret, derived_key, load_secret
+from .net import TemporaryFileStore, UploadChain, hosts_from_env, self_host_router
+from .runs import (
+    CallbackHub,
+    FrameResolver,
+    Identities,
+    MediaLinks,
+    Ownership,
+    RunService,
+    RunStore,
+    browser_state_secret,
+    derived_key,
+    load_secret,
+)
 from .settings import Settings
-from .runs.store import RunStore
 from .simulator import SimulatorConfig, SimulatorServer
-from .web.ui import build_app
-from .web.view import CSS
+from .web import CSS, I18N, build_app
 
 log = logging.getLogger("playground")
 
@@ -32,7 +37,8 @@ class Playground:
     """A built app and what it owns; ``close`` stops both the page and the simulator."""
 
     blocks: gr.Blocks
-    context: AppContext
+    #: The run service the page, the API and History share.
+    context: RunService
     simulator: SimulatorServer | None
     #: Served beside Gradio: temporary image links, callback hooks, signed media links.
     routers: list[APIRouter] = field(default_factory=list)
@@ -72,21 +78,21 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
     media_dir.mkdir(parents=True, exist_ok=True)
     simulator = None
     if settings.demo_mode:
-        config = SimulatorConfig(queue_seconds=settings.sim_queue_seconds,
-                                 processing_seconds=settings.sim_processing_seconds,
-                                 loopback_own_origin_only=True)  # loopback here is the shared server itself
+        config = SimulatorConfig(
+            queue_seconds=settings.sim_queue_seconds,
+            processing_seconds=settings.sim_processing_seconds,
+            loopback_own_origin_only=True,
+        )  # loopback here is the shared server itself
         simulator = SimulatorServer.start_new(settings.data_dir / "simulator", config)
         log.info("demo mode: embedded simulator at %s", simulator.base_url)
     routers: list[APIRouter] = []
-    temporary_files = hosting.TemporaryFileStore()
+    temporary_files = TemporaryFileStore()
     if settings.public_base_url:
-        routers.append(hosting.self_host_router(temporary_files))
-    live_hosts = hosting.hosts_from_env(env, public_base_url=settings.public_base_url, store=temporary_files)
-    live_chain = hosting.UploadChain(live_hosts) if live_hosts else None
+        routers.append(self_host_router(temporary_files))
+    live_hosts = hosts_from_env(env, public_base_url=settings.public_base_url, store=temporary_files)
+    live_chain = UploadChain(live_hosts) if live_hosts else None
     callbacks = None
     if settings.public_base_url:
-        from .runs.callbacks import CallbackHub
-
         callbacks = CallbackHub(settings.public_base_url)
         routers.append(callbacks.router())
     sim_url = simulator.base_url if simulator else None
@@ -94,10 +100,17 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
     store = RunStore(settings.db_path)
     media_links = MediaLinks(derived_key(secret, "media-links"), store, media_dir, settings.media_link_hours)
     routers.append(media_links.router())
-    context = AppContext(settings=settings, simulator_url=sim_url, media_dir=media_dir,
-                         frames=FrameResolver(settings, live_chain, sim_url, Ownership(store)), store=store,
-                         identities=Identities(secret), browser_secret=browser_state_secret(secret), callbacks=callbacks,
-                         media_links=media_links)
+    context = RunService(
+        settings=settings,
+        simulator_url=sim_url,
+        media_dir=media_dir,
+        frames=FrameResolver(settings, live_chain, sim_url, Ownership(store)),
+        store=store,
+        identities=Identities(secret),
+        browser_secret=browser_state_secret(secret),
+        callbacks=callbacks,
+        media_links=media_links,
+    )
     blocks = build_app(context)
     # Runs are async and mostly wait on the provider, so they need no small concurrency cap;
     # the queue's size is the bound that protects the server.

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
-from .veo.catalog import MODELS_BY_ID, Billing
+from .veo import MODELS_BY_ID, Billing
 
 DEFAULT_BASE_URL = "https://www.qingbo.dev"
 
@@ -133,7 +133,7 @@ class Settings:
         return self.db_path_setting or self.data_dir / "history.sqlite3"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         prices: dict[str, float] = {}
         price_file = env.get("WAVE_PRICES_FILE", "").strip()

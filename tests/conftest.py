@@ -7,25 +7,32 @@ import os
 # Gradio reports launches to its own servers unless told not to; tests never reach the internet.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Iterator
 
 import pytest
-
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from playground.app import Playground, create_playground
-from playground.wave.client import RetryPolicy, WaveClient
 from playground.settings import Settings
 from playground.simulator import SimulatorConfig, SimulatorServer
+from playground.wave import RetryPolicy, WaveClient
 
 TEST_KEY = "sk-test-0123456789"
 #: Debian's Chromium (tests/install.sh installs it); Playwright cannot download its own browser here.
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +84,12 @@ class RunningApp:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The whole app in demo mode, launched the way `python app.py` launches it, on a free port."""
-    settings = Settings(demo=True, sim_queue_seconds=0.5, sim_processing_seconds=2.0,
-                        data_dir=tmp_path_factory.mktemp("playground-data"))
+    settings = Settings(
+        demo=True,
+        sim_queue_seconds=0.5,
+        sim_processing_seconds=2.0,
+        data_dir=tmp_path_factory.mktemp("playground-data"),
+    )
     playground = create_playground(settings, env={})
     _, url, _ = playground.launch(prevent_thread_lock=True, quiet=True)
     try:

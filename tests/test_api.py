@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import av
 import pytest
 from gradio_client import Client, handle_file
@@ -33,12 +32,18 @@ def test_endpoints_are_named_and_documented(client: Client) -> None:
     assert set(endpoints) == {"/generate", "/image2video", "/first_last_frame", "/remix", "/estimate"}
 
 
-@pytest.mark.parametrize("kwargs,total", [
-    (dict(model="veo3.1-fast-official", duration=8, resolution="1080p", generate_audio=False), 0.64),
-    (dict(model="veo3.1-fast-official", duration=8, resolution="4k", generate_audio=True), 2.24),
-    (dict(model="veo3.1-quality-official", duration=4, resolution="720p", generate_audio=True, sample_count=3), 3.84),
-    (dict(model="veo3.1-quality-official", duration=8, resolution="4k", generate_audio=True), 3.84),
-])
+@pytest.mark.parametrize(
+    "kwargs,total",
+    [
+        (dict(model="veo3.1-fast-official", duration=8, resolution="1080p", generate_audio=False), 0.64),
+        (dict(model="veo3.1-fast-official", duration=8, resolution="4k", generate_audio=True), 2.24),
+        (
+            dict(model="veo3.1-quality-official", duration=4, resolution="720p", generate_audio=True, sample_count=3),
+            3.84,
+        ),
+        (dict(model="veo3.1-quality-official", duration=8, resolution="4k", generate_audio=True), 3.84),
+    ],
+)
 def test_estimate_matches_the_seed_table(client: Client, kwargs: dict, total: float) -> None:
     answer = client.predict(api_name="/estimate", **kwargs)
     assert answer["price_set"] and answer["total_usd"] == pytest.approx(total) and not answer["problems"]
@@ -50,30 +55,40 @@ def test_estimate_of_a_per_call_tier_reads_price_not_set(client: Client) -> None
 
 
 def test_generate_returns_every_sample_and_the_final_task(client: Client) -> None:
-    videos, task = client.predict("A paper boat on a stream", api_name="/generate", duration=4,
-                                  resolution="720p", sample_count=2)
+    videos, task = client.predict(
+        "A paper boat on a stream", api_name="/generate", duration=4, resolution="720p", sample_count=2
+    )
     assert len(videos) == 2 and task["status"] == "completed" and len(task["result"]["videos"]) == 2
     with av.open(videos[0]) as container:
         assert float(container.duration / av.time_base) == pytest.approx(4, abs=0.15)
 
 
 def test_image2video_uses_the_uploaded_image_as_first_frame(client: Client, tmp_path) -> None:
-    videos, task = client.predict("The red wall slowly fades", api_name="/image2video",
-                                  first_frame=handle_file(_png(tmp_path / "red.png", (220, 20, 20))),
-                                  duration=4, resolution="720p")
+    videos, task = client.predict(
+        "The red wall slowly fades",
+        api_name="/image2video",
+        first_frame=handle_file(_png(tmp_path / "red.png", (220, 20, 20))),
+        duration=4,
+        resolution="720p",
+    )
     r, g, b = _first_frame_rgb(videos[0])
     assert r > 150 and g < 80 and b < 80 and task["action"] == "image2video"
 
 
 def test_first_last_frame_and_remix_of_its_result(client: Client, tmp_path) -> None:
-    videos, task = client.predict("Red turns to blue", api_name="/first_last_frame",
-                                  first_frame=handle_file(_png(tmp_path / "r.png", (220, 20, 20))),
-                                  last_frame=handle_file(_png(tmp_path / "b.png", (20, 20, 220))),
-                                  duration=4, resolution="720p")
+    videos, task = client.predict(
+        "Red turns to blue",
+        api_name="/first_last_frame",
+        first_frame=handle_file(_png(tmp_path / "r.png", (220, 20, 20))),
+        last_frame=handle_file(_png(tmp_path / "b.png", (20, 20, 220))),
+        duration=4,
+        resolution="720p",
+    )
     assert task["status"] == "completed"
     source = task["result"]["videos"][0]["url"][0]
-    remixed, remix_task = client.predict("Keep going", source, api_name="/remix", duration=4,
-                                         resolution="720p", raw=True)
+    remixed, remix_task = client.predict(
+        "Keep going", source, api_name="/remix", duration=4, resolution="720p", raw=True
+    )
     assert remix_task["action"] == "remix" and remixed
     r, g, b = _first_frame_rgb(remixed[0])  # the continuation starts where the blue clip ended
     assert b > 150 and r < 80

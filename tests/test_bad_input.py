@@ -24,9 +24,10 @@ import re
 import socket
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import gradio as gr
 import httpx
@@ -38,10 +39,9 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from playwright.sync_api import expect
 
-from playground.veo import catalog
-from playground.net import hosting
-from playground.veo.catalog import FormValues
-from playground.net.loopback import ServerThread
+from playground import veo
+from playground.net import ServerThread, fetch, http_client
+from playground.veo import FormValues
 
 from .test_browser import choose
 from .visitor_app import VisitorApp, visitor_app
@@ -148,8 +148,9 @@ def target() -> Iterator[Target]:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, egress: EgressGuard,
-         request: pytest.FixtureRequest) -> Iterator[VisitorApp]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, egress: EgressGuard, request: pytest.FixtureRequest
+) -> Iterator[VisitorApp]:
     with visitor_app(tmp_path_factory.mktemp("bad-input")) as running:
         yield running
     _print_figures(request)
@@ -187,19 +188,23 @@ class Traffic:
     egress: EgressGuard
 
     def __post_init__(self) -> None:
-        self.start = (len(self.live.sim.requests), len(self.live.demo_sim.requests), len(self.target.hits),
-                      len(self.egress.attempts))
+        self.start = (
+            len(self.live.sim.requests),
+            len(self.live.demo_sim.requests),
+            len(self.target.hits),
+            len(self.egress.attempts),
+        )
 
     def sent(self) -> list[str]:
-        service = self.live.sim.requests[self.start[0]:]
-        demo = [r for r in self.live.demo_sim.requests[self.start[1]:] if r.path.startswith("/v1/tasks")]
+        service = self.live.sim.requests[self.start[0] :]
+        demo = [r for r in self.live.demo_sim.requests[self.start[1] :] if r.path.startswith("/v1/tasks")]
         return [f"{r.method} {r.path}" for r in service + demo]
 
     def hits(self) -> list[str]:
-        return self.target.hits[self.start[2]:]
+        return self.target.hits[self.start[2] :]
 
     def off_machine(self) -> list[Any]:
-        return self.egress.attempts[self.start[3]:]
+        return self.egress.attempts[self.start[3] :]
 
     def count(self) -> None:
         FIGURES.requests_sent += len(self.sent())
@@ -242,8 +247,14 @@ def judge(group: str, verdicts: list[tuple[str, str | None, tuple[str, ...]]]) -
             FIGURES.refused += 1
             continue
         FIGURES.not_refused.append(label)
-        wrong.append(f"{label}: " + ("accepted, but it should be refused" if text is None
-                                     else f"the message does not say {expected!r}: {text}"))
+        wrong.append(
+            f"{label}: "
+            + (
+                "accepted, but it should be refused"
+                if text is None
+                else f"the message does not say {expected!r}: {text}"
+            )
+        )
     assert not wrong, "\n".join(wrong)
 
 
@@ -260,8 +271,8 @@ def generate(prompt: str = "A lighthouse in a storm", **kw: Any) -> tuple[str, t
 BAD_PROMPTS = [
     ("empty", "", "a prompt is required"),
     ("blank", " \n\t  ", "a prompt is required"),
-    ("over-long", "x" * (catalog.PROMPT_MAX_CHARS + 1), f"at most {catalog.PROMPT_MAX_CHARS}"),
-    ("a megabyte", "y" * 1_000_000, f"at most {catalog.PROMPT_MAX_CHARS}"),
+    ("over-long", "x" * (veo.PROMPT_MAX_CHARS + 1), f"at most {veo.PROMPT_MAX_CHARS}"),
+    ("a megabyte", "y" * 1_000_000, f"at most {veo.PROMPT_MAX_CHARS}"),
     ("NUL byte", "a boat\x00 on a lake", "control characters"),
     ("terminal escape", "\x1b[31mred\x1b[0m boat", "control characters"),
     ("bell", "boat\x07", "control characters"),
@@ -271,8 +282,13 @@ BAD_PROMPTS = [
 
 def test_bad_prompts_are_refused_and_nothing_is_sent(client: Client, traffic: Traffic) -> None:
     texts = outcomes(client, [generate(prompt) for _, prompt, _ in BAD_PROMPTS])
-    judge("prompts", [(f"prompt {label}", text, ("Not submitted", says))
-                      for (label, _, says), text in zip(BAD_PROMPTS, texts)])
+    judge(
+        "prompts",
+        [
+            (f"prompt {label}", text, ("Not submitted", says))
+            for (label, _, says), text in zip(BAD_PROMPTS, texts, strict=False)
+        ],
+    )
     traffic.assert_nothing_left()
 
 
@@ -283,7 +299,7 @@ UNUSUAL_PROMPTS = [
     "family 👨‍👩‍👧‍👦 flags 🇺🇦🇯🇵 skin tones 👋🏽",
     "zero\u200bwidth\u200djoiner and \u202eright-to-left override\u202c",
     "𝕄𝕒𝕥𝕙 𝒮𝒸𝓇𝒾𝓅𝓉 and astral 𓀀 hieroglyph",
-    "🎬" * catalog.PROMPT_MAX_CHARS,  # exactly at the limit, four bytes each
+    "🎬" * veo.PROMPT_MAX_CHARS,  # exactly at the limit, four bytes each
 ]
 
 
@@ -326,29 +342,44 @@ class Combo:
     samples: int
 
     @property
-    def spec(self) -> catalog.ModelSpec:
-        return catalog.MODELS_BY_ID[self.model]
+    def spec(self) -> veo.ModelSpec:
+        return veo.MODELS_BY_ID[self.model]
 
     def form(self) -> FormValues:
         """The values the endpoint documents it sends: native-audio models ignore generate_audio and
         one-video models ignore sample_count (both at their defaults here); image actions default to
         resize_mode "pad", remix to raw False."""
-        images = {"first_frame_image": SAMPLE_URL if self.action != "generate" else None,
-                  "last_frame_image": SAMPLE_URL if self.action == "first_last_frame" else None}
-        return FormValues(model=self.model, action=self.action, prompt="A lighthouse in a storm",
-                          duration=self.duration, resolution=self.resolution, aspect_ratio=self.aspect_ratio,
-                          generate_audio=self.audio if self.spec.audio_switch else None,
-                          sample_count=self.samples if self.spec.max_samples > 1 else None,
-                          resize_mode="pad" if self.action in ("image2video", "first_last_frame") else None,
-                          raw=False if self.action == "remix" else None, **images)
+        images = {
+            "first_frame_image": SAMPLE_URL if self.action != "generate" else None,
+            "last_frame_image": SAMPLE_URL if self.action == "first_last_frame" else None,
+        }
+        return FormValues(
+            model=self.model,
+            action=self.action,
+            prompt="A lighthouse in a storm",
+            duration=self.duration,
+            resolution=self.resolution,
+            aspect_ratio=self.aspect_ratio,
+            generate_audio=self.audio if self.spec.audio_switch else None,
+            sample_count=self.samples if self.spec.max_samples > 1 else None,
+            resize_mode="pad" if self.action in ("image2video", "first_last_frame") else None,
+            raw=False if self.action == "remix" else None,
+            **images,
+        )
 
-    def problems(self) -> list[catalog.Problem]:
-        return catalog.check(self.form())
+    def problems(self) -> list[veo.Problem]:
+        return veo.check(self.form())
 
     def call(self, hostile: str) -> tuple[str, tuple, dict]:
-        kw: dict[str, Any] = dict(model=self.model, duration=self.duration, resolution=self.resolution,
-                                  aspect_ratio=self.aspect_ratio, generate_audio=self.audio,
-                                  sample_count=self.samples, api_key=KEY)
+        kw: dict[str, Any] = dict(
+            model=self.model,
+            duration=self.duration,
+            resolution=self.resolution,
+            aspect_ratio=self.aspect_ratio,
+            generate_audio=self.audio,
+            sample_count=self.samples,
+            api_key=KEY,
+        )
         if self.action == "image2video":
             kw["first_frame_url"] = hostile
         elif self.action == "first_last_frame":
@@ -361,11 +392,12 @@ def catalog_combinations() -> list[Combo]:
     """Every action × model × duration × resolution × audio × samples × aspect the catalog knows of,
     with the API's defaults where a model has no such control."""
     combos = []
-    for action, spec in itertools.product(catalog.ACTIONS, catalog.MODELS):
+    for action, spec in itertools.product(veo.ACTIONS, veo.MODELS):
         audio = (False, True) if spec.audio_switch else (False,)
         samples = (1, 2, spec.max_samples) if spec.max_samples > 1 else (1,)
         for duration, resolution, aspect, a, s in itertools.product(
-                (4, 6, 8), ("720p", "1080p", "4k"), catalog.ASPECT_RATIOS, audio, samples):
+            (4, 6, 8), ("720p", "1080p", "4k"), veo.ASPECT_RATIOS, audio, samples
+        ):
             combos.append(Combo(action, spec.id, duration, resolution, aspect, a, s))
     return list(dict.fromkeys(combos))
 
@@ -381,8 +413,9 @@ def _classes(combos: list[Combo]) -> list[Combo]:
     return list(seen.values())
 
 
-def test_every_invalid_combination_is_refused_by_the_endpoints(live: VisitorApp, target: Target,
-                                                               traffic: Traffic) -> None:
+def test_every_invalid_combination_is_refused_by_the_endpoints(
+    live: VisitorApp, target: Target, traffic: Traffic
+) -> None:
     """All of them, through the endpoint functions themselves (no HTTP round trip, so all fit)."""
     assert len(INVALID) > 500
 
@@ -397,17 +430,28 @@ def test_every_invalid_combination_is_refused_by_the_endpoints(live: VisitorApp,
     async def all_of_them() -> list[str | None]:
         return await asyncio.gather(*(refusal(c) for c in INVALID))
 
-    judge("invalid combinations", [(f"{combo}", text, ("Not submitted", *(p.message for p in combo.problems())))
-                                   for combo, text in zip(INVALID, asyncio.run(all_of_them()))])
+    judge(
+        "invalid combinations",
+        [
+            (f"{combo}", text, ("Not submitted", *(p.message for p in combo.problems())))
+            for combo, text in zip(INVALID, asyncio.run(all_of_them()), strict=False)
+        ],
+    )
     traffic.assert_nothing_left()
 
 
-def test_each_kind_of_invalid_combination_is_refused_over_the_wire(client: Client, target: Target,
-                                                                   traffic: Traffic) -> None:
+def test_each_kind_of_invalid_combination_is_refused_over_the_wire(
+    client: Client, target: Target, traffic: Traffic
+) -> None:
     representatives = _classes(INVALID)
     texts = outcomes(client, [c.call(target.url("/frame.png")) for c in representatives])
-    judge("invalid kinds over the wire", [(f"{combo}", text, ("Not submitted", *(p.message for p in combo.problems())))
-                                          for combo, text in zip(representatives, texts)])
+    judge(
+        "invalid kinds over the wire",
+        [
+            (f"{combo}", text, ("Not submitted", *(p.message for p in combo.problems())))
+            for combo, text in zip(representatives, texts, strict=False)
+        ],
+    )
     traffic.assert_nothing_left()
 
 
@@ -428,33 +472,47 @@ OUT_OF_RANGE = [
     ("unknown model", dict(model="veo-9-ultra"), "unknown model"),
     ("person policy", dict(person_generation="everyone"), "is not a person policy"),
     ("negative prompt on a newer model", dict(negative_prompt="blur"), "negative_prompt is offered on"),
-    ("over-long negative prompt", dict(model="veo-3.1", duration=8, negative_prompt="n" * 4001),
-     "negative_prompt must be text of at most"),
+    (
+        "over-long negative prompt",
+        dict(model="veo-3.1", duration=8, negative_prompt="n" * 4001),
+        "negative_prompt must be text of at most",
+    ),
 ]
 
 
 def test_out_of_range_values_are_refused(client: Client, traffic: Traffic) -> None:
     texts = outcomes(client, [generate(**kw) for _, kw, _ in OUT_OF_RANGE])
-    judge("out-of-range values", [(label, text, ("Not submitted", says))
-                                  for (label, _, says), text in zip(OUT_OF_RANGE, texts)])
+    judge(
+        "out-of-range values",
+        [(label, text, ("Not submitted", says)) for (label, _, says), text in zip(OUT_OF_RANGE, texts, strict=False)],
+    )
     traffic.assert_nothing_left()
 
 
 def test_values_the_api_must_not_silently_change(client: Client, traffic: Traffic) -> None:
-    cases = [("3 samples on a one-video model", dict(model="veo-3.1", duration=8, sample_count=3), "sample_count"),
-             ("fractional seed", dict(model="veo-3.1", duration=8, seed=1.5), "seed"),
-             ("duration 0", dict(model="veo3.1-lite", duration=0), "8-second videos only")]
+    cases = [
+        ("3 samples on a one-video model", dict(model="veo-3.1", duration=8, sample_count=3), "sample_count"),
+        ("fractional seed", dict(model="veo-3.1", duration=8, seed=1.5), "seed"),
+        ("duration 0", dict(model="veo3.1-lite", duration=0), "8-second videos only"),
+    ]
     texts = outcomes(client, [generate(**kw) for _, kw, _ in cases])
-    judge("silently changed values", [(label, text, ("Not submitted", says))
-                                      for (label, _, says), text in zip(cases, texts)])
+    judge(
+        "silently changed values",
+        [(label, text, ("Not submitted", says)) for (label, _, says), text in zip(cases, texts, strict=False)],
+    )
     traffic.assert_nothing_left()
 
 
 def test_values_of_the_wrong_type_are_refused_with_a_message(client: Client, traffic: Traffic) -> None:
-    cases = [("duration 'abc'", dict(duration="abc"), "duration"),
-             ("samples 'two'", dict(sample_count="two"), "sample_count")]
+    cases = [
+        ("duration 'abc'", dict(duration="abc"), "duration"),
+        ("samples 'two'", dict(sample_count="two"), "sample_count"),
+    ]
     texts = outcomes(client, [generate(**kw) for _, kw, _ in cases])
-    judge("wrong types", [(label, text, ("Not submitted", says)) for (label, _, says), text in zip(cases, texts)])
+    judge(
+        "wrong types",
+        [(label, text, ("Not submitted", says)) for (label, _, says), text in zip(cases, texts, strict=False)],
+    )
     traffic.assert_nothing_left()
 
 
@@ -471,9 +529,16 @@ BAD_KEYS = [
 
 def test_keys_no_service_would_accept_are_refused_before_sending(client: Client, traffic: Traffic) -> None:
     texts = outcomes(client, [generate(api_key=key) for _, key in BAD_KEYS])
-    judge("unusable keys", [(f"key with {label}", text, ("API key", "nothing was sent"))
-                            for (label, _), text in zip(BAD_KEYS, texts)])
-    assert not any(key.strip() in (text or "") for (_, key), text in zip(BAD_KEYS, texts)), "a refusal repeats the key"
+    judge(
+        "unusable keys",
+        [
+            (f"key with {label}", text, ("API key", "nothing was sent"))
+            for (label, _), text in zip(BAD_KEYS, texts, strict=False)
+        ],
+    )
+    assert not any(key.strip() in (text or "") for (_, key), text in zip(BAD_KEYS, texts, strict=False)), (
+        "a refusal repeats the key"
+    )
     traffic.assert_nothing_left()
 
 
@@ -504,11 +569,14 @@ def _noise_png(width: int, height: int) -> bytes:
 
 BAD_IMAGES: list[tuple[str, str, Any, str]] = [
     ("truncated PNG", "cut.png", lambda: _png((1280, 720))[:400], "damaged or incomplete"),
-    ("random bytes", "noise.png", lambda: bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8)),
-     "not a picture in a format we can read"),
+    (
+        "random bytes",
+        "noise.png",
+        lambda: bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8)),
+        "not a picture in a format we can read",
+    ),
     ("text named .jpg", "notes.jpg", lambda: b"just some words, not a picture\n" * 20, "This file is text"),
-    ("HEIC photo", "IMG_0001.heic", lambda: b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64,
-     "HEIC"),
+    ("HEIC photo", "IMG_0001.heic", lambda: b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64, "HEIC"),
     ("PDF", "page.png", lambda: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF document"),
     ("SVG", "logo.png", lambda: b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>', "SVG"),
     ("bomb by its header", "bomb.png", lambda: _claiming(60_000, 60_000), "megapixel"),
@@ -517,17 +585,26 @@ BAD_IMAGES: list[tuple[str, str, Any, str]] = [
 ]
 
 
-def test_bad_images_are_refused_before_upload_or_submission(client: Client, tmp_path: Path,
-                                                            traffic: Traffic) -> None:
+def test_bad_images_are_refused_before_upload_or_submission(client: Client, tmp_path: Path, traffic: Traffic) -> None:
     calls = []
     for label, name, make, _ in BAD_IMAGES:
         path = tmp_path / label.replace(" ", "-") / name
         path.parent.mkdir()
         path.write_bytes(make())
-        calls.append(("/image2video", ("A lighthouse in a storm",),
-                      dict(first_frame=handle_file(str(path)), duration=4, resolution="720p", api_key=KEY)))
-    judge("bad images", [(label, text, ("Not submitted", "first frame image", says))
-                         for (label, _, _, says), text in zip(BAD_IMAGES, outcomes(client, calls))])
+        calls.append(
+            (
+                "/image2video",
+                ("A lighthouse in a storm",),
+                dict(first_frame=handle_file(str(path)), duration=4, resolution="720p", api_key=KEY),
+            )
+        )
+    judge(
+        "bad images",
+        [
+            (label, text, ("Not submitted", "first frame image", says))
+            for (label, _, _, says), text in zip(BAD_IMAGES, outcomes(client, calls), strict=False)
+        ],
+    )
     traffic.assert_nothing_left()
 
 
@@ -564,10 +641,21 @@ def hostile_links(target: Target) -> list[tuple[str, str, str]]:
 
 def test_hostile_links_are_refused_and_never_contacted(client: Client, target: Target, traffic: Traffic) -> None:
     links = hostile_links(target)
-    calls = [("/image2video", ("A lighthouse in a storm",),
-              dict(first_frame_url=url, duration=4, resolution="720p", api_key=KEY)) for _, url, _ in links]
-    judge("hostile links", [(label, text, ("Not submitted", "first frame image", says))
-                            for (label, _, says), text in zip(links, outcomes(client, calls))])
+    calls = [
+        (
+            "/image2video",
+            ("A lighthouse in a storm",),
+            dict(first_frame_url=url, duration=4, resolution="720p", api_key=KEY),
+        )
+        for _, url, _ in links
+    ]
+    judge(
+        "hostile links",
+        [
+            (label, text, ("Not submitted", "first frame image", says))
+            for (label, _, says), text in zip(links, outcomes(client, calls), strict=False)
+        ],
+    )
     traffic.assert_nothing_left()
 
 
@@ -575,11 +663,21 @@ def test_a_hostile_last_frame_is_refused_too(client: Client, tmp_path: Path, tra
     """Demo mode (no key), so the first frame is uploaded to the simulator and the last one is judged."""
     first = tmp_path / "first.png"
     first.write_bytes(_png((1280, 720)))
-    calls = [("/first_last_frame", ("Red turns to blue",),
-              dict(first_frame=handle_file(str(first)), last_frame_url=url, duration=4, resolution="720p"))
-             for url in ("http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/last.png")]
-    judge("hostile links", [(f"last frame {says}", text, ("Not submitted", "last frame image", says))
-                            for text, says in zip(outcomes(client, calls), ("link-local", "private network"))])
+    calls = [
+        (
+            "/first_last_frame",
+            ("Red turns to blue",),
+            dict(first_frame=handle_file(str(first)), last_frame_url=url, duration=4, resolution="720p"),
+        )
+        for url in ("http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/last.png")
+    ]
+    judge(
+        "hostile links",
+        [
+            (f"last frame {says}", text, ("Not submitted", "last frame image", says))
+            for text, says in zip(outcomes(client, calls), ("link-local", "private network"), strict=False)
+        ],
+    )
     traffic.assert_nothing_left()
 
 
@@ -604,19 +702,19 @@ class _ToTarget(httpx.AsyncBaseTransport):
 @pytest.fixture
 def public_target(target: Target, monkeypatch: pytest.MonkeyPatch) -> Target:
     """The target as a public site (``redirector.test``), for first hops the app may take in any mode."""
-    real = hosting.system_resolver
+    real = fetch.system_resolver
 
     async def resolver(hostname: str, port: int) -> list[str]:
         return [PUBLIC_LOOKING] if hostname == "redirector.test" else await real(hostname, port)
 
-    monkeypatch.setattr(hosting, "system_resolver", resolver)
-    monkeypatch.setattr(hosting, "_default_client",
-                        lambda timeout: httpx.AsyncClient(transport=_ToTarget(), timeout=timeout))
+    monkeypatch.setattr(fetch, "system_resolver", resolver)
+    monkeypatch.setattr(
+        http_client, "default_client", lambda timeout: httpx.AsyncClient(transport=_ToTarget(), timeout=timeout)
+    )
     return Target(target.server, target.hits, "redirector.test")
 
 
-def test_redirects_into_forbidden_places_are_refused(client: Client, public_target: Target,
-                                                     traffic: Traffic) -> None:
+def test_redirects_into_forbidden_places_are_refused(client: Client, public_target: Target, traffic: Traffic) -> None:
     """Demo mode, from a public first hop: every later hop is checked again."""
     target = public_target
     redirects = [
@@ -625,38 +723,68 @@ def test_redirects_into_forbidden_places_are_refused(client: Client, public_targ
         ("to IPv6 link-local", "http://[fe80::1]/frame.png", "link-local"),
         ("to file://", "file:///etc/passwd", "Only http:// and https://"),
     ]
-    calls = [("/image2video", ("A lighthouse in a storm",),
-              dict(first_frame_url=target.url(f"/redirect?to={to}"), duration=4, resolution="720p"))
-             for _, to, _ in redirects]
-    calls.append(("/image2video", ("A lighthouse in a storm",),
-                  dict(first_frame_url=target.url("/loop/0"), duration=4, resolution="720p")))
+    calls = [
+        (
+            "/image2video",
+            ("A lighthouse in a storm",),
+            dict(first_frame_url=target.url(f"/redirect?to={to}"), duration=4, resolution="720p"),
+        )
+        for _, to, _ in redirects
+    ]
+    calls.append(
+        (
+            "/image2video",
+            ("A lighthouse in a storm",),
+            dict(first_frame_url=target.url("/loop/0"), duration=4, resolution="720p"),
+        )
+    )
     texts = outcomes(client, calls)
-    judge("redirects", [(f"redirect {label}", text, ("Not submitted", says))
-                        for (label, _, says), text in zip(redirects, texts)]
-          + [("endless redirects", texts[-1], ("Not submitted", "redirects more than"))])
+    judge(
+        "redirects",
+        [
+            (f"redirect {label}", text, ("Not submitted", says))
+            for (label, _, says), text in zip(redirects, texts, strict=False)
+        ]
+        + [("endless redirects", texts[-1], ("Not submitted", "redirects more than"))],
+    )
     assert all(hit.startswith(("/redirect", "/loop/")) for hit in traffic.hits()), traffic.hits()
-    traffic.target.hits[traffic.start[2]:] = []  # the allowed first hops: not visits to a target
+    traffic.target.hits[traffic.start[2] :] = []  # the allowed first hops: not visits to a target
     traffic.assert_nothing_left()
 
 
 def test_a_hostile_remix_source_is_refused(client: Client, public_target: Target, traffic: Traffic) -> None:
     """The last two in demo mode, from a public first hop, where every later hop is checked."""
     target = public_target
-    calls = [("/remix", ("Keep going", target.url("/clip.mp4", on_loopback=True)),
-              dict(duration=4, resolution="720p", api_key=KEY)),
-             ("/remix", ("Keep going", "http://10.1.2.3/clip.mp4"), dict(duration=4, resolution="720p")),
-             ("/remix", ("Keep going", target.url("/redirect?to=http://169.254.169.254/latest/meta-data/")),
-              dict(duration=4, resolution="720p")),
-             ("/remix", ("Keep going", target.url("/loop/0")), dict(duration=4, resolution="720p"))]
-    expected = [("remix from loopback (own key)", "this computer itself"),
-                ("remix from a private address (demo)", "private network"),
-                ("remix redirected to the metadata service (demo)", "link-local"),
-                ("remix through endless redirects (demo)", "redirects more than")]
+    calls = [
+        (
+            "/remix",
+            ("Keep going", target.url("/clip.mp4", on_loopback=True)),
+            dict(duration=4, resolution="720p", api_key=KEY),
+        ),
+        ("/remix", ("Keep going", "http://10.1.2.3/clip.mp4"), dict(duration=4, resolution="720p")),
+        (
+            "/remix",
+            ("Keep going", target.url("/redirect?to=http://169.254.169.254/latest/meta-data/")),
+            dict(duration=4, resolution="720p"),
+        ),
+        ("/remix", ("Keep going", target.url("/loop/0")), dict(duration=4, resolution="720p")),
+    ]
+    expected = [
+        ("remix from loopback (own key)", "this computer itself"),
+        ("remix from a private address (demo)", "private network"),
+        ("remix redirected to the metadata service (demo)", "link-local"),
+        ("remix through endless redirects (demo)", "redirects more than"),
+    ]
     texts = outcomes(client, calls)
-    judge("hostile links", [(label, text, ("Not submitted", "source clip", says))
-                            for (label, says), text in zip(expected, texts)])
+    judge(
+        "hostile links",
+        [
+            (label, text, ("Not submitted", "source clip", says))
+            for (label, says), text in zip(expected, texts, strict=False)
+        ],
+    )
     assert all(hit.startswith(("/redirect", "/loop/")) for hit in traffic.hits()), traffic.hits()
-    traffic.target.hits[traffic.start[2]:] = []  # the allowed first hops: not visits to a target
+    traffic.target.hits[traffic.start[2] :] = []  # the allowed first hops: not visits to a target
     traffic.assert_nothing_left()
 
 
@@ -678,6 +806,8 @@ def test_a_hostile_callback_url_is_refused_in_the_page(browser: Any, live: Visit
         phase, text = status.get_attribute("data-phase"), status.inner_text()  # a callback goes out before
     finally:
         context.close()
-    judge("hostile links", [("callback to a private address (page, demo)", text if phase == "invalid" else None,
-                             ("callback",))])
+    judge(
+        "hostile links",
+        [("callback to a private address (page, demo)", text if phase == "invalid" else None, ("callback",))],
+    )
     traffic.assert_nothing_left()

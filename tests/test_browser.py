@@ -47,7 +47,9 @@ def run_and_wait(page: Page, action: str, samples: int = 1, shot: str | None = N
         expect(video).to_have_count(1, timeout=15_000)
         page.wait_for_function(
             "(sel) => { const v = document.querySelector(sel); return v && v.readyState >= 1 && v.duration > 3; }",
-            arg=f"#{action}-video-{index} video", timeout=15_000)
+            arg=f"#{action}-video-{index} video",
+            timeout=15_000,
+        )
     if shot and DOCS is not None:
         DOCS.mkdir(exist_ok=True)
         page.screenshot(path=str(DOCS / shot), full_page=True)
@@ -74,14 +76,18 @@ def test_generate_streams_progress_and_plays_every_sample(page: Page) -> None:
     expect(page.locator("#generate-request")).to_contain_text('"sample_count": 2')
 
 
-@pytest.mark.parametrize("model,resolution,audio,duration,price", [
-    ("Veo 3.1 Quality (official)", "4k", None, "8", "$3.84"),
-    ("Veo 3.1 Quality (official)", "720p", False, "4", "$0.64"),
-    ("Veo 3.1 Fast (official)", "1080p", True, "6", "$0.72"),
-    ("Veo 3.1 Fast (official)", "4k", None, "4", "$1.12"),
-])
-def test_cost_readout_follows_every_control(page: Page, model: str, resolution: str, audio, duration: str,
-                                             price: str) -> None:
+@pytest.mark.parametrize(
+    "model,resolution,audio,duration,price",
+    [
+        ("Veo 3.1 Quality (official)", "4k", None, "8", "$3.84"),
+        ("Veo 3.1 Quality (official)", "720p", False, "4", "$0.64"),
+        ("Veo 3.1 Fast (official)", "1080p", True, "6", "$0.72"),
+        ("Veo 3.1 Fast (official)", "4k", None, "4", "$1.12"),
+    ],
+)
+def test_cost_readout_follows_every_control(
+    page: Page, model: str, resolution: str, audio, duration: str, price: str
+) -> None:
     pick_model(page, "generate", model)
     choose(page, "generate-resolution", resolution)
     if audio is not None:
@@ -170,9 +176,11 @@ def test_a_bad_image_is_refused_as_soon_as_it_is_dropped(page: Page, app: Runnin
 def test_first_and_last_frame_tab(page: Page, tmp_path: Path) -> None:
     open_tab(page, "first_last_frame", "First + Last frame")
     page.locator("#first_last_frame-first-file input[type=file]").set_input_files(
-        _png(tmp_path / "a.png", (220, 20, 20)))
+        _png(tmp_path / "a.png", (220, 20, 20))
+    )
     page.locator("#first_last_frame-last-file input[type=file]").set_input_files(
-        _png(tmp_path / "b.png", (20, 20, 220), size=(1024, 1024)))
+        _png(tmp_path / "b.png", (20, 20, 220), size=(1024, 1024))
+    )
     page.fill("#first_last_frame-prompt textarea", "Red melts into blue")
     choose(page, "first_last_frame-duration", "4")
     run_and_wait(page, "first_last_frame", shot="first_last_frame.png")

@@ -6,7 +6,7 @@ played, copied back into its form, and remixed by its task id.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -50,8 +50,7 @@ def test_a_refresh_mid_task_resumes_and_finishes_in_place(visitor: Page, app: Ru
 
     visitor.reload()
     expect(visitor.locator("#generate-status .task-id code")).to_have_text(task_id, timeout=30_000)
-    expect(visitor.locator("#generate-status #run-status")).to_have_attribute("data-phase", "completed",
-                                                                               timeout=60_000)
+    expect(visitor.locator("#generate-status #run-status")).to_have_attribute("data-phase", "completed", timeout=60_000)
     expect(visitor.locator("#generate-video-1 video")).to_have_count(1, timeout=15_000)
     assert len(app.sim.submissions()) == sent_before + 1, "a refresh must not submit the task again"
 

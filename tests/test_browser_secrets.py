@@ -7,7 +7,7 @@ task, and no page, stored value or log line shows either key.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -65,9 +65,9 @@ def everything_shown(page: Page) -> str:
     return shown
 
 
-def test_two_visitors_with_their_own_keys_stay_apart(browser: Browser, live: VisitorApp,
-                                                     capfd: pytest.CaptureFixture,
-                                                     request: pytest.FixtureRequest) -> None:
+def test_two_visitors_with_their_own_keys_stay_apart(
+    browser: Browser, live: VisitorApp, capfd: pytest.CaptureFixture, request: pytest.FixtureRequest
+) -> None:
     keys = {"alice": f"sk-{CANARY}-alice", "bob": f"sk-{CANARY}-bob"}
     prompts = {"alice": "Alice's lighthouse at dawn", "bob": "Bob's submarine at dusk"}
     with logs_at_debug() as logs:
@@ -83,8 +83,14 @@ def test_two_visitors_with_their_own_keys_stay_apart(browser: Browser, live: Vis
     out, err = capfd.readouterr()
 
     owner_of = {tasks[n]: key_fingerprint(keys[n]) for n in keys} | {prompts[n]: key_fingerprint(keys[n]) for n in keys}
-    checked = [(r.key, next((owner_of[t] for t in tasks.values() if t in r.path), None)
-                or owner_of.get((r.body or {}).get("prompt"))) for r in live.sim.requests]
+    checked = [
+        (
+            r.key,
+            next((owner_of[t] for t in tasks.values() if t in r.path), None)
+            or owner_of.get((r.body or {}).get("prompt")),
+        )
+        for r in live.sim.requests
+    ]
     wrong_key = [sent for sent, owner in checked if sent != owner]
     cross = {name: set(TASK_ID.findall(shown[name])) - {tasks[name]} for name in keys}
     scan = Scan(keys=set(keys.values()))

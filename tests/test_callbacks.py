@@ -11,11 +11,10 @@ import gradio as gr
 import httpx
 import pytest
 
-from playground.runs import engine as runs
-from playground.bench import request_body, served_hub
-from playground.runs.callbacks import MAX_BODY_BYTES, CallbackHub, with_callback
-from playground.wave.client import PollPolicy, Task, WaveClient
-from playground.wave.state import TaskState
+from bench import request_body, served_hub
+from playground.runs import CallbackHub, engine as runs, with_callback
+from playground.runs.callbacks import MAX_BODY_BYTES
+from playground.wave import PollPolicy, Task, TaskState, WaveClient
 
 from .conftest import TEST_KEY
 
@@ -38,7 +37,7 @@ async def rung(ticket, within: float = 2.0) -> bool:
     try:
         await asyncio.wait_for(ticket.wake.wait(), within)
         return True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from playground.veo import catalog
-from playground.veo.catalog import FormValues, build_request, capabilities
-from playground.veo.prices import estimate
+from playground import veo
 from playground.settings import Settings, SettingsError, parse_operator_prices
+from playground.veo import FormValues, build_request, capabilities, estimate
 
 NEWER = ("veo3.1-quality-official", "veo3.1-fast-official", "veo3.1-quality", "veo3.1-lite")
 OLDER = ("veo-3.1", "veo-3.1-fast", "veo-3.0")
@@ -21,14 +20,14 @@ def problems(**kw) -> dict[str, str]:
 
 
 def test_all_seven_models_from_both_pages() -> None:
-    assert tuple(m.id for m in catalog.MODELS) == NEWER + OLDER
-    for m in catalog.MODELS:
+    assert tuple(m.id for m in veo.MODELS) == NEWER + OLDER
+    for m in veo.MODELS:
         assert m.aspect_ratios == ("16:9", "9:16")
 
 
 @pytest.mark.parametrize("model", NEWER)
 def test_newer_models_offer_every_action(model: str) -> None:
-    assert catalog.get_model(model).actions == catalog.ACTIONS
+    assert veo.get_model(model).actions == veo.ACTIONS
 
 
 @pytest.mark.parametrize("model", OLDER)
@@ -37,11 +36,18 @@ def test_older_page_documents_text_to_video_only(model: str) -> None:
     assert model in msg and "generate" in msg
 
 
-@pytest.mark.parametrize("model,durations", [
-    ("veo3.1-quality-official", (4, 6, 8)), ("veo3.1-fast-official", (4, 6, 8)),
-    ("veo3.1-quality", (8,)), ("veo3.1-lite", (8,)),
-    ("veo-3.1", (4, 6, 8)), ("veo-3.1-fast", (4, 6, 8)), ("veo-3.0", (4, 6, 8)),
-])
+@pytest.mark.parametrize(
+    "model,durations",
+    [
+        ("veo3.1-quality-official", (4, 6, 8)),
+        ("veo3.1-fast-official", (4, 6, 8)),
+        ("veo3.1-quality", (8,)),
+        ("veo3.1-lite", (8,)),
+        ("veo-3.1", (4, 6, 8)),
+        ("veo-3.1-fast", (4, 6, 8)),
+        ("veo-3.0", (4, 6, 8)),
+    ],
+)
 def test_durations(model: str, durations: tuple[int, ...]) -> None:
     resolution = "720p"
     for d in (4, 5, 6, 7, 8, 10):
@@ -130,14 +136,20 @@ def test_required_frames_per_action() -> None:
     assert "needs a last frame image" in found["last_frame_image"]
     assert "source clip" in problems(action="remix")["first_frame_image"]
     assert "not used" in problems(action="image2video", first_frame_image=IMG, last_frame_image=IMG)["last_frame_image"]
-    assert "public http(s) URL" in problems(action="image2video", first_frame_image="file:///etc/passwd")["first_frame_image"]
-    body = build_request(FormValues(prompt="p", action="first_last_frame", first_frame_image=IMG,
-                                    last_frame_image=IMG + "?2")).body
+    assert (
+        "public http(s) URL"
+        in problems(action="image2video", first_frame_image="file:///etc/passwd")["first_frame_image"]
+    )
+    body = build_request(
+        FormValues(prompt="p", action="first_last_frame", first_frame_image=IMG, last_frame_image=IMG + "?2")
+    ).body
     assert body["last_frame_image"].endswith("?2")
 
 
-@pytest.mark.parametrize("prompt,fragment", [("", "required"), ("   ", "required"),
-                                             ("x" * 4001, "at most 4000"), ("a\x00b", "control characters")])
+@pytest.mark.parametrize(
+    "prompt,fragment",
+    [("", "required"), ("   ", "required"), ("x" * 4001, "at most 4000"), ("a\x00b", "control characters")],
+)
 def test_prompt_checks(prompt: str, fragment: str) -> None:
     assert fragment in problems(prompt=prompt)["prompt"]
 
@@ -147,7 +159,7 @@ def test_unknown_model_action_aspect_and_fields() -> None:
     assert "unknown action" in problems(action="upscale")["action"]
     assert "allowed: 16:9, 9:16" in problems(aspect_ratio="1:1")["aspect_ratio"]
     form = FormValues.from_body({"model": "veo3.1-fast-official", "prompt": "p", "colour": "red"})
-    assert any("colour" in p.message for p in catalog.check(form))
+    assert any("colour" in p.message for p in veo.check(form))
 
 
 def test_negative_prompt_only_on_older_page() -> None:
@@ -164,23 +176,29 @@ def test_generate_audio_switch_is_newer_page_only() -> None:
 def test_callback_fields() -> None:
     assert "callback_url" in problems(callback_url="ftp://x")
     assert "callback_url" in problems(callback_events=["completed"])["callback_events"]
-    assert "unknown callback events" in problems(callback_url="https://h.example/cb", callback_events=["started"])["callback_events"]
+    assert (
+        "unknown callback events"
+        in problems(callback_url="https://h.example/cb", callback_events=["started"])["callback_events"]
+    )
 
 
-@pytest.mark.parametrize("url,says", [
-    ("http://localhost:8080/hook", "localhost, this computer itself"),
-    ("https://api.localhost/hook", "api.localhost, this computer itself"),
-    ("http://127.0.0.1:9000/hook", "127.0.0.1, this computer itself"),
-    ("http://127.1/hook", "127.0.0.1, this computer itself"),  # spellings a resolver reads as loopback
-    ("http://2130706433/hook", "127.0.0.1, this computer itself"),
-    ("http://[::1]/hook", "::1, this computer itself"),
-    ("http://10.1.2.3/hook", "10.1.2.3, a private network address"),
-    ("http://[::ffff:192.168.1.1]/hook", "192.168.1.1, a private network address"),
-    ("http://169.254.169.254/latest/meta-data/", "cloud metadata service"),
-    ("http://[fe80::1]/hook", "link-local"),
-    ("http://100.64.0.1/hook", "not on the public internet"),
-    ("http://0.0.0.0/hook", "unspecified"),
-])
+@pytest.mark.parametrize(
+    "url,says",
+    [
+        ("http://localhost:8080/hook", "localhost, this computer itself"),
+        ("https://api.localhost/hook", "api.localhost, this computer itself"),
+        ("http://127.0.0.1:9000/hook", "127.0.0.1, this computer itself"),
+        ("http://127.1/hook", "127.0.0.1, this computer itself"),  # spellings a resolver reads as loopback
+        ("http://2130706433/hook", "127.0.0.1, this computer itself"),
+        ("http://[::1]/hook", "::1, this computer itself"),
+        ("http://10.1.2.3/hook", "10.1.2.3, a private network address"),
+        ("http://[::ffff:192.168.1.1]/hook", "192.168.1.1, a private network address"),
+        ("http://169.254.169.254/latest/meta-data/", "cloud metadata service"),
+        ("http://[fe80::1]/hook", "link-local"),
+        ("http://100.64.0.1/hook", "not on the public internet"),
+        ("http://0.0.0.0/hook", "unspecified"),
+    ],
+)
 def test_callback_url_must_be_reachable_from_the_internet(url: str, says: str) -> None:
     message = problems(callback_url=url)["callback_url"]
     assert says in message and "reach from the internet" in message
@@ -193,8 +211,8 @@ def test_public_callback_urls_are_accepted() -> None:
 
 def test_a_submitted_body_may_call_back_its_senders_own_machine_but_no_private_range() -> None:
     body = build_request(FormValues(prompt="p")).body
-    assert catalog.check(FormValues.from_body({**body, "callback_url": "http://127.0.0.1:9000/hooks/wave/t"})) == []
-    refused = catalog.check(FormValues.from_body({**body, "callback_url": "http://10.1.2.3/hook"}))
+    assert veo.check(FormValues.from_body({**body, "callback_url": "http://127.0.0.1:9000/hooks/wave/t"})) == []
+    refused = veo.check(FormValues.from_body({**body, "callback_url": "http://10.1.2.3/hook"}))
     assert [p.field for p in refused] == ["callback_url"]
 
 
@@ -204,12 +222,27 @@ def test_text_utf8_cannot_carry_is_refused() -> None:
     assert problems(prompt="astral 𓀀 and 🎬 are fine") == {}
 
 
-@pytest.mark.parametrize("given,read", [
-    (None, None), ("", None), (8, 8), (8.0, 8), ("8", 8), ("8.0", 8), (" 4 ", 4), (10**30, 10**30),
-    (1.5, 1.5), ("1.5", "1.5"), ("abc", "abc"), (True, True), (float("inf"), float("inf")), ([8], [8]),
-])
+@pytest.mark.parametrize(
+    "given,read",
+    [
+        (None, None),
+        ("", None),
+        (8, 8),
+        (8.0, 8),
+        ("8", 8),
+        ("8.0", 8),
+        (" 4 ", 4),
+        (10**30, 10**30),
+        (1.5, 1.5),
+        ("1.5", "1.5"),
+        ("abc", "abc"),
+        (True, True),
+        (float("inf"), float("inf")),
+        ([8], [8]),
+    ],
+)
 def test_whole_numbers_are_read_exactly_and_nothing_else_is_changed(given, read) -> None:
-    got = catalog.as_whole_number(given)
+    got = veo.as_whole_number(given)
     assert got == read and type(got) is type(read)
 
 
@@ -223,15 +256,23 @@ def test_values_that_are_not_whole_numbers_are_named() -> None:
 
 def test_defaults_match_the_pages() -> None:
     newer = build_request(FormValues(prompt="p")).body
-    assert (newer["resolution"], newer["duration"], newer["aspect_ratio"], newer["generate_audio"]) == ("1080p", 8, "16:9", False)
+    assert (newer["resolution"], newer["duration"], newer["aspect_ratio"], newer["generate_audio"]) == (
+        "1080p",
+        8,
+        "16:9",
+        False,
+    )
     older = build_request(FormValues(model="veo-3.1", prompt="p")).body
     assert older["resolution"] == "720p"
 
 
 def test_body_roundtrip_is_accepted_by_the_validator() -> None:
-    body = build_request(FormValues(model="veo-3.1", prompt="p", seed=7, negative_prompt="n",
-                                    person_generation="allow_adult", resolution="4k")).body
-    assert catalog.check(FormValues.from_body(body)) == []
+    body = build_request(
+        FormValues(
+            model="veo-3.1", prompt="p", seed=7, negative_prompt="n", person_generation="allow_adult", resolution="4k"
+        )
+    ).body
+    assert veo.check(FormValues.from_body(body)) == []
 
 
 # -- prices: every row of the newer page's table ------------------------------------------------
@@ -255,8 +296,11 @@ def test_published_prices(model: str, res: str, audio: bool, unit: float, eight:
     built = build_request(FormValues(model=model, prompt="p", resolution=res, generate_audio=audio, duration=8))
     est = estimate(built.resolved)
     assert est.unit_price == unit and est.total == pytest.approx(eight)
-    four = estimate(build_request(FormValues(model=model, prompt="p", resolution=res, generate_audio=audio,
-                                             duration=4, sample_count=3)).resolved)
+    four = estimate(
+        build_request(
+            FormValues(model=model, prompt="p", resolution=res, generate_audio=audio, duration=4, sample_count=3)
+        ).resolved
+    )
     assert four.total == pytest.approx(unit * 4 * 3)
     assert "3 videos" in four.summary()
 
@@ -293,6 +337,7 @@ def test_settings_base_url_and_demo() -> None:
 
 # -- what the form offers -------------------------------------------------------------------------
 
+
 def test_capabilities_nudge_like_a_person_expects() -> None:
     caps = capabilities("veo3.1-fast-official", "generate", "4k", 4, False)
     assert caps.audio.locked and caps.audio.value is True and "no muted output" in caps.audio.why
@@ -306,3 +351,52 @@ def test_capabilities_nudge_like_a_person_expects() -> None:
     assert not capabilities("veo3.1-quality-official", "generate", None, None, None).resize_mode_offered
     assert capabilities("veo3.1-quality-official", "image2video", None, None, None).resize_mode_offered
     assert capabilities("veo3.1-quality-official", "remix", None, None, None).raw_offered
+
+
+# -- which fields a model takes: one answer for the body, the form and the API ----------------------
+
+
+def _everything(model: str, action: str) -> FormValues:
+    """Every optional field given, valid wherever the model takes it."""
+    return FormValues(
+        model=model,
+        action=action,
+        prompt="a cat",
+        negative_prompt="blur",
+        seed=7,
+        person_generation=veo.get_model(model).person_default,
+        enhance_prompt=True,
+        resize_mode="pad",
+        raw=False,
+        callback_url="https://hooks.example.com/t",
+        callback_events=["completed"],
+        image_urls=[IMG],
+        **{name: IMG for name in veo.REQUIRED_IMAGES[action]},
+    )
+
+
+@pytest.mark.parametrize("model", NEWER + OLDER)
+def test_the_body_carries_exactly_the_fields_the_model_takes(model: str) -> None:
+    for action in veo.get_model(model).actions:
+        taken = veo.fields_taken(veo.get_model(model), action)
+        form = _everything(model, action)
+        for name in set(form.__dataclass_fields__) - taken:
+            setattr(form, name, None)  # leave out what the model does not take; the rest stays valid
+        built = build_request(form)
+        assert built.ok, built.message()
+        person = "extra" if veo.get_model(model).person_field == "extra.personGeneration" else "person_generation"
+        assert set(built.body) == (taken - {"person_generation"}) | {person}
+
+
+@pytest.mark.parametrize("model", NEWER + OLDER)
+def test_the_form_offers_exactly_the_fields_the_model_takes(model: str) -> None:
+    spec = veo.get_model(model)
+    for action in spec.actions:
+        taken, caps = veo.fields_taken(spec, action), capabilities(model, action, None, None, None)
+        assert caps.seed_offered == ("seed" in taken)
+        assert caps.negative_prompt_offered == ("negative_prompt" in taken)
+        assert caps.enhance_prompt_offered == ("enhance_prompt" in taken)
+        assert caps.resize_mode_offered == ("resize_mode" in taken)
+        assert caps.raw_offered == ("raw" in taken)
+        assert ("generate_audio" in taken) == spec.audio_switch
+        assert ("sample_count" in taken) == (spec.max_samples > 1)

@@ -11,12 +11,19 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 
-from playground.wave import errors
-from playground.veo.catalog import FormValues, build_request
-from playground.wave.client import PollPolicy, RetryPolicy, WaveClient
 from playground.net.loopback import ServerThread
 from playground.simulator import key_fingerprint
-from playground.wave.state import TaskState, to_epoch_seconds
+from playground.veo import FormValues, build_request
+from playground.wave import (
+    RESEND,
+    PollPolicy,
+    Resend,
+    RetryPolicy,
+    TaskState,
+    WaveClient,
+    errors,
+    to_epoch_seconds,
+)
 
 from .conftest import TEST_KEY
 
@@ -72,12 +79,23 @@ async def test_both_wire_forms_of_results_and_timestamps(client, sim, url_form, 
 
 
 def test_task_state_reads_rough_edges() -> None:
-    state = TaskState.model_validate({
-        "task_id": "t1", "status": "COMPLETED", "progress": "100", "created_at": 1775285160040,
-        "start_time": 1720000000, "completed_at": "1775285170", "surprise": {"x": 1},
-        "result": {"videos": [{"url": "https://a/1.mp4", "expires_at": 1775371560000},
-                              {"url": ["https://a/2.mp4", "https://a/3.mp4"]}]},
-    })
+    state = TaskState.model_validate(
+        {
+            "task_id": "t1",
+            "status": "COMPLETED",
+            "progress": "100",
+            "created_at": 1775285160040,
+            "start_time": 1720000000,
+            "completed_at": "1775285170",
+            "surprise": {"x": 1},
+            "result": {
+                "videos": [
+                    {"url": "https://a/1.mp4", "expires_at": 1775371560000},
+                    {"url": ["https://a/2.mp4", "https://a/3.mp4"]},
+                ]
+            },
+        }
+    )
     assert state.status == "completed" and state.progress == 100
     assert state.created_at == pytest.approx(1775285160.04) and state.started_at == 1720000000
     assert state.video_urls() == ["https://a/1.mp4", "https://a/2.mp4", "https://a/3.mp4"]
@@ -253,3 +271,69 @@ async def test_callback_is_posted_on_completion(client, sim) -> None:
 def test_client_repr_and_errors_never_show_the_key() -> None:
     c = WaveClient("sk-very-secret", "http://127.0.0.1:9")
     assert "sk-very-secret" not in repr(c)
+
+
+# -- the retry layer, call by call -------------------------------------------------------------------
+
+
+class Scripted:
+    """A mock service answering each request with the next item of a script: a status or an exception."""
+
+    def __init__(self, *script: int | Exception) -> None:
+        self.script, self.sent = list(script), []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(f"{request.method} {request.url.path}")
+        step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
+        if isinstance(step, Exception):
+            raise step
+        return httpx.Response(step, json={"task_id": "task-1", "status": "cancelled"})
+
+
+def scripted_client(service: Scripted) -> WaveClient:
+    async def no_sleep(seconds: float) -> None:
+        pass
+
+    return WaveClient(
+        TEST_KEY, "http://sim", transport=httpx.MockTransport(service), sleep=no_sleep, retry=RetryPolicy(attempts=3)
+    )
+
+
+def test_only_idempotent_methods_are_resent_by_default_and_a_mark_overrides_it() -> None:
+    assert Resend.of(httpx.Request("GET", "http://sim/v1/tasks/t")) is Resend.IDEMPOTENT
+    assert Resend.of(httpx.Request("POST", "http://sim/v1/tasks")) is Resend.UNTAKEN
+    marked = httpx.Request("POST", "http://sim/v1/tasks/t/cancel", extensions={RESEND: Resend.IDEMPOTENT.value})
+    assert Resend.of(marked) is Resend.IDEMPOTENT
+
+
+async def test_a_submission_is_resent_only_while_no_connection_was_made() -> None:
+    refused = Scripted(httpx.ConnectError("refused"))
+    async with scripted_client(refused) as client:
+        with pytest.raises(errors.ConnectionFailed):
+            await client.submit(body())
+    assert refused.sent == ["POST /v1/tasks"] * 3
+    dropped = Scripted(httpx.ReadError("reset"), 200)
+    async with scripted_client(dropped) as client:
+        with pytest.raises(errors.SubmitUncertain) as err:
+            await client.submit(body())
+    assert dropped.sent == ["POST /v1/tasks"] and err.value.body["prompt"]
+
+
+async def test_cancel_is_resent_like_a_read_because_cancelling_twice_is_harmless() -> None:
+    service = Scripted(503, httpx.ReadError("reset"), 200)
+    async with scripted_client(service) as client:
+        task = await client.cancel("task-1")
+    assert task.status == "cancelled" and service.sent == ["POST /v1/tasks/task-1/cancel"] * 3
+
+
+async def test_sync_is_sent_once_and_an_unsendable_read_is_not_repeated() -> None:
+    refused = Scripted(httpx.ConnectError("refused"))
+    async with scripted_client(refused) as client:
+        with pytest.raises(errors.ConnectionFailed):
+            await client.sync(body())
+    assert refused.sent == ["POST /v1/tasks/sync"]
+    broken = Scripted(httpx.LocalProtocolError("bad header"))
+    async with scripted_client(broken) as client:
+        with pytest.raises(errors.RequestNotSent) as err:
+            await client.get("task-1")
+    assert broken.sent == ["GET /v1/tasks/task-1"] and err.value.task_id == "task-1"

@@ -138,8 +138,11 @@ class DockerIgnore:
 
     def __init__(self, path: Path) -> None:
         lines = path.read_text().splitlines() if path.exists() else []
-        self.rules = [(line.startswith("!"), line.lstrip("!").strip().strip("/"))
-                      for line in (raw.strip() for raw in lines) if line and not line.startswith("#")]
+        self.rules = [
+            (line.startswith("!"), line.lstrip("!").strip().strip("/"))
+            for line in (raw.strip() for raw in lines)
+            if line and not line.startswith("#")
+        ]
 
     def ignores(self, relative: str) -> bool:
         parts = relative.split("/")
@@ -182,31 +185,45 @@ def test_runs_as_a_non_root_user_who_can_write_the_data_dir(dockerfile):
     runs = " && ".join(i.args for i in dockerfile.all("RUN"))
     expect(re.search(rf"useradd\b[^&]*\s{re.escape(name)}\b", runs), user, f"no RUN creates the user {name}")
     data_dir = dockerfile.env().get("PLAYGROUND_DATA_DIR", "")
-    expect(data_dir.startswith("/"), dockerfile.env_source("PLAYGROUND_DATA_DIR"),
-           "PLAYGROUND_DATA_DIR must name an absolute directory")
-    expect(re.search(rf"mkdir\s+(-\S+\s+)*{re.escape(data_dir)}\b", runs), "Dockerfile RUN",
-           f"no RUN creates {data_dir}")
-    expect(re.search(rf"chown\s+(-\S+\s+)*{re.escape(name)}(:\S+)?\s+{re.escape(data_dir)}\b", runs),
-           "Dockerfile RUN", f"{data_dir} must belong to {name}, who runs the app")
+    expect(
+        data_dir.startswith("/"),
+        dockerfile.env_source("PLAYGROUND_DATA_DIR"),
+        "PLAYGROUND_DATA_DIR must name an absolute directory",
+    )
+    expect(
+        re.search(rf"mkdir\s+(-\S+\s+)*{re.escape(data_dir)}\b", runs), "Dockerfile RUN", f"no RUN creates {data_dir}"
+    )
+    expect(
+        re.search(rf"chown\s+(-\S+\s+)*{re.escape(name)}(:\S+)?\s+{re.escape(data_dir)}\b", runs),
+        "Dockerfile RUN",
+        f"{data_dir} must belong to {name}, who runs the app",
+    )
 
 
 def test_listens_on_7860_on_every_interface(dockerfile):
-    expect(any("7860" in i.args.split() or "7860/tcp" in i.args.split() for i in dockerfile.all("EXPOSE")),
-           "Dockerfile", "no EXPOSE 7860")
+    expect(
+        any("7860" in i.args.split() or "7860/tcp" in i.args.split() for i in dockerfile.all("EXPOSE")),
+        "Dockerfile",
+        "no EXPOSE 7860",
+    )
     env = dockerfile.env()
-    for name, wanted, why in (("GRADIO_SERVER_NAME", "0.0.0.0", "or nothing outside the container reaches it"),
-                              ("GRADIO_SERVER_PORT", "7860", "the exposed port, read by the HEALTHCHECK"),
-                              ("PYTHONUNBUFFERED", "1", "or logs arrive late")):
-        expect(env.get(name) == wanted,
-               dockerfile.env_source(name), f"{name} must be {wanted}: {why}")
+    for name, wanted, why in (
+        ("GRADIO_SERVER_NAME", "0.0.0.0", "or nothing outside the container reaches it"),
+        ("GRADIO_SERVER_PORT", "7860", "the exposed port, read by the HEALTHCHECK"),
+        ("PYTHONUNBUFFERED", "1", "or logs arrive late"),
+    ):
+        expect(env.get(name) == wanted, dockerfile.env_source(name), f"{name} must be {wanted}: {why}")
 
 
 def test_healthcheck_requests_the_app_on_its_port(dockerfile):
     check = dockerfile.last("HEALTHCHECK")
     options, command = healthcheck_parts(check.args)
     expect(command, check, "HEALTHCHECK needs a CMD")
-    expect(re.search(r"127\.0\.0\.1|localhost", command) and re.search(r"GRADIO_SERVER_PORT|7860", command),
-           check, "the check must request the app on this container's port")
+    expect(
+        re.search(r"127\.0\.0\.1|localhost", command) and re.search(r"GRADIO_SERVER_PORT|7860", command),
+        check,
+        "the check must request the app on this container's port",
+    )
     expect(seconds(options.get("timeout", "30s")) > 0, check, "unreadable --timeout")
 
 
@@ -217,11 +234,17 @@ def test_installs_requirements_before_copying_the_code(dockerfile):
     copy_requirements = next((c for c in copies if "requirements.txt" in c.args.split()), None)
     expect(copy_requirements, "Dockerfile", "requirements.txt is never copied")
     install = installs[0]
-    expect(dockerfile.index(copy_requirements) < dockerfile.index(install), install,
-           "requirements.txt must be copied before it is installed")
+    expect(
+        dockerfile.index(copy_requirements) < dockerfile.index(install),
+        install,
+        "requirements.txt must be copied before it is installed",
+    )
     code = [c for c in copies if "app.py" in c.args.split() or "playground" in c.args.split()]
-    expect(code and all(dockerfile.index(c) > dockerfile.index(install) for c in code), install,
-           "copy the code after installing, so a code change does not reinstall every package")
+    expect(
+        code and all(dockerfile.index(c) > dockerfile.index(install) for c in code),
+        install,
+        "copy the code after installing, so a code change does not reinstall every package",
+    )
 
 
 def test_starts_app_py(dockerfile):
@@ -232,8 +255,14 @@ def test_starts_app_py(dockerfile):
 
 def test_dockerignore_keeps_local_state_and_secrets_out():
     rules = DockerIgnore(ROOT / ".dockerignore")
-    for path in (".git/config", ".playground-data/history.db", ".env", "tests/test_api.py",
-                 "playground/__pycache__/app.cpython-311.pyc", "docs/generate.png"):
+    for path in (
+        ".git/config",
+        ".playground-data/history.db",
+        ".env",
+        "tests/test_api.py",
+        "playground/__pycache__/app.cpython-311.pyc",
+        "docs/generate.png",
+    ):
         expect(rules.ignores(path), ".dockerignore", f"{path} would be sent to the build")
     for path in ("requirements.txt", "app.py", "playground/app.py", "playground/simulator/engine.py"):
         expect(not rules.ignores(path), ".dockerignore", f"{path} is needed by the image but ignored")
@@ -271,8 +300,9 @@ class Rehearsal:
 
     def do_from(self, args: str) -> None:
         # Without pip: the outer pip installs into it (--python), which spares a copy of pip per run.
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(self.venv)], check=True,
-                       capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--without-pip", str(self.venv)], check=True, capture_output=True, text=True
+        )
 
     def do_env(self, args: str) -> None:
         self.image_env.update(env_pairs(args))
@@ -294,9 +324,24 @@ class Rehearsal:
 
     def pip_install(self, options: list[str]) -> None:
         kept = [o for o in options if o != "--no-cache-dir"]  # the image keeps no cache; a test run may
-        subprocess.run([sys.executable, "-m", "pip", "--python", str(self.venv / "bin" / "python"), "install",
-                        "--only-binary=:all:", "--quiet", *kept], cwd=self.cwd, check=True,
-                       capture_output=True, text=True, env={**os.environ, **self.image_env})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "--python",
+                str(self.venv / "bin" / "python"),
+                "install",
+                "--only-binary=:all:",
+                "--quiet",
+                *kept,
+            ],
+            cwd=self.cwd,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **self.image_env},
+        )
 
     def do_copy(self, args: str) -> None:
         *sources, destination = [w for w in shlex.split(args) if not w.startswith("--")]
@@ -322,8 +367,11 @@ class Rehearsal:
         shutil.copy2(origin, destination)
 
     def run_env(self, port: int) -> dict[str, str]:
-        env = {"PATH": f"{self.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.path("/home/app")),
-               "LANG": "C.UTF-8"}
+        env = {
+            "PATH": f"{self.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.path("/home/app")),
+            "LANG": "C.UTF-8",
+        }
         env.update({k: str(self.path(v)) if v.startswith("/") else v for k, v in self.image_env.items()})
         # Loopback only, on a free port, and no telemetry: a test must not listen publicly or call out.
         env.update(GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
@@ -351,8 +399,9 @@ def wait_for_page(app: subprocess.Popen, url: str, log: Path, start: Instruction
             except httpx.TransportError:
                 pass
             time.sleep(0.25)
-    pytest.fail(f"{start}: no HTTP 200 on {url} within {START_DEADLINE_SECONDS} s:\n{log.read_text()[-3000:]}",
-                pytrace=False)
+    pytest.fail(
+        f"{start}: no HTTP 200 on {url} within {START_DEADLINE_SECONDS} s:\n{log.read_text()[-3000:]}", pytrace=False
+    )
 
 
 def run_healthcheck(check: Instruction, rehearsal: Rehearsal, env: dict[str, str]) -> tuple[int, float]:
@@ -373,10 +422,16 @@ def test_rehearsed_image_installs_starts_and_passes_its_healthcheck(dockerfile, 
         for instruction in dockerfile.instructions:
             rehearsal.apply(instruction)
         code_before = files_under(rehearsal.cwd)
-        expect("app.py" in code_before and "playground/app.py" in code_before, "Dockerfile COPY",
-               "the image lacks app.py or the playground package")
-        expect(not any("__pycache__" in f for f in code_before), "Dockerfile COPY",
-               "stale bytecode from this machine was copied (.dockerignore)")
+        expect(
+            "app.py" in code_before and "playground/app.py" in code_before,
+            "Dockerfile COPY",
+            "the image lacks app.py or the playground package",
+        )
+        expect(
+            not any("__pycache__" in f for f in code_before),
+            "Dockerfile COPY",
+            "stale bytecode from this machine was copied (.dockerignore)",
+        )
         start, check = dockerfile.last("CMD"), dockerfile.last("HEALTHCHECK")
         port = free_port()
         env = rehearsal.run_env(port)
@@ -384,8 +439,9 @@ def test_rehearsed_image_installs_starts_and_passes_its_healthcheck(dockerfile, 
         log = Path(tmp) / "app.log"
         started = time.monotonic()
         with log.open("w") as output:
-            app = subprocess.Popen(command_words(start.args), cwd=rehearsal.cwd, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT)
+            app = subprocess.Popen(
+                command_words(start.args), cwd=rehearsal.cwd, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
         try:
             wait_for_page(app, f"http://127.0.0.1:{port}/", log, start)
             rehearsal.timings["start to HTTP 200"] = time.monotonic() - started
@@ -395,25 +451,36 @@ def test_rehearsed_image_installs_starts_and_passes_its_healthcheck(dockerfile, 
             status, _ = run_healthcheck(check, rehearsal, {**env, "GRADIO_SERVER_PORT": str(free_port())})
             expect(status != 0, check, "the health check passes even when nothing answers")
             data_dir = Path(env["PLAYGROUND_DATA_DIR"])
-            expect(data_dir.is_dir() and any(data_dir.iterdir()), dockerfile.env_source("PLAYGROUND_DATA_DIR"),
-                   "the app kept nothing in its data directory")
+            expect(
+                data_dir.is_dir() and any(data_dir.iterdir()),
+                dockerfile.env_source("PLAYGROUND_DATA_DIR"),
+                "the app kept nothing in its data directory",
+            )
             stop = dockerfile.all("STOPSIGNAL")
             name = stop[-1].args.upper() if stop else "SIGTERM"
-            stop_signal = signal.Signals(int(name)) if name.isdigit() else getattr(signal, "SIG" + name.removeprefix("SIG"))
+            stop_signal = (
+                signal.Signals(int(name)) if name.isdigit() else getattr(signal, "SIG" + name.removeprefix("SIG"))
+            )
             stopped = time.monotonic()
             app.send_signal(stop_signal)
             try:
                 app.wait(STOP_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
-                pytest.fail(f"{stop[-1] if stop else 'Dockerfile'}: the app ignored {stop_signal.name} for "
-                            f"{STOP_GRACE_SECONDS} s, so `docker stop` would kill it", pytrace=False)
+                pytest.fail(
+                    f"{stop[-1] if stop else 'Dockerfile'}: the app ignored {stop_signal.name} for "
+                    f"{STOP_GRACE_SECONDS} s, so `docker stop` would kill it",
+                    pytrace=False,
+                )
             rehearsal.timings["stop"] = time.monotonic() - stopped
         finally:
             if app.poll() is None:
                 app.kill()
                 app.wait()
-        expect(files_under(rehearsal.cwd) == code_before, dockerfile.last("USER"),
-               f"the app wrote into its code directory, which its user cannot: "
-               f"{sorted(files_under(rehearsal.cwd) - code_before)[:5]}")
+        expect(
+            files_under(rehearsal.cwd) == code_before,
+            dockerfile.last("USER"),
+            f"the app wrote into its code directory, which its user cannot: "
+            f"{sorted(files_under(rehearsal.cwd) - code_before)[:5]}",
+        )
     with capsys.disabled():
         print("\nDockerfile rehearsal: " + ", ".join(f"{k} {v:.1f} s" for k, v in rehearsal.timings.items()))

@@ -16,21 +16,32 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from playground.veo import catalog
-from playground.web.examples import EXAMPLE_DIR, EXAMPLES, LABEL_MAX_CHARS, build_examples
+from playground import veo
+from playground.media import check_against, prepare_image
 from playground.runs.frames import PENDING_FRAME_URL
+from playground.web.examples import EXAMPLE_DIR, EXAMPLES, LABEL_MAX_CHARS, build_examples
 from playground.web.i18n import EN, model_key
-from playground.media.images import check_against, prepare_image
-from playground.web.ui import _build_form
+from playground.web.tab import build_form as _build_form
 
 from .conftest import RunningApp
 
 #: The request samples of the provider's two pages (shared/seeds), copied as they are printed.
 SEED_REQUESTS = (
-    {"model": "veo3.1-fast-official", "prompt": "Neon-lit street on a rainy night, a red sports car drives "
-     "through a puddle, cinematic slow motion", "duration": 8, "resolution": "1080p", "aspect_ratio": "16:9"},
-    {"model": "veo-3.1", "action": "generate", "prompt": "A golden retriever running on a beach at sunset, "
-     "cinematic lighting, slow motion", "aspect_ratio": "16:9", "duration": 8, "resolution": "1080p"},
+    {
+        "model": "veo3.1-fast-official",
+        "prompt": "Neon-lit street on a rainy night, a red sports car drives through a puddle, cinematic slow motion",
+        "duration": 8,
+        "resolution": "1080p",
+        "aspect_ratio": "16:9",
+    },
+    {
+        "model": "veo-3.1",
+        "action": "generate",
+        "prompt": "A golden retriever running on a beach at sunset, cinematic lighting, slow motion",
+        "aspect_ratio": "16:9",
+        "duration": 8,
+        "resolution": "1080p",
+    },
 )
 
 
@@ -41,34 +52,34 @@ def _form_and_examples(action: str):
     return form, examples
 
 
-def _values_after_click(form, examples, row: list) -> catalog.FormValues:
+def _values_after_click(form, examples, row: list) -> veo.FormValues:
     """What the form reads once an example is loaded: its values over the controls' defaults."""
     data = {component: component.value for component in form.inputs()}
-    data.update({c: v for c, v in zip(examples.inputs, row) if v is not None})
+    data.update({c: v for c, v in zip(examples.inputs, row, strict=False) if v is not None})
     frames: dict[str, str | None] = {}
-    for field in catalog.REQUIRED_IMAGES[form.action]:
+    for field in veo.REQUIRED_IMAGES[form.action]:
         which = field.split("_")[0]
         given = form.action == "remix" or bool(data.get(getattr(form, f"{which}_file")))
         frames[field] = PENDING_FRAME_URL if given else None  # a remix source is the visitor's own clip
     return form.form_values(data, frames)
 
 
-@pytest.mark.parametrize("action", catalog.ACTIONS)
+@pytest.mark.parametrize("action", veo.ACTIONS)
 def test_every_example_is_valid_for_its_model_and_tab(action: str) -> None:
     form, examples = _form_and_examples(action)
     assert len(examples.examples) == len(EXAMPLES[action]) >= 2
-    for example, row in zip(EXAMPLES[action], examples.examples):
+    for example, row in zip(EXAMPLES[action], examples.examples, strict=False):
         values = _values_after_click(form, examples, row)
         assert values.prompt == example.prompt and values.model == example.model
-        assert catalog.check(values) == [], f"{example.title}: {catalog.check(values)}"
-        assert catalog.build_request(values).body["duration"] == example.duration
+        assert veo.check(values) == [], f"{example.title}: {veo.check(values)}"
+        assert veo.build_request(values).body["duration"] == example.duration
 
 
 @pytest.mark.parametrize("action", ["image2video", "first_last_frame"])
 def test_image_examples_carry_their_frames(action: str) -> None:
     form, examples = _form_and_examples(action)
-    for example, row in zip(EXAMPLES[action], examples.examples):
-        given = dict(zip(examples.inputs, row))
+    for example, row in zip(EXAMPLES[action], examples.examples, strict=False):
+        given = dict(zip(examples.inputs, row, strict=False))
         assert Path(given[form.first_file]).name == example.first_frame
         assert given[form.first_url] == ""  # the example's own image wins over an earlier pasted link
         if action == "first_last_frame":
@@ -89,12 +100,16 @@ def test_the_seed_pages_request_samples_are_text_to_video_examples() -> None:
         matches = [e for e in EXAMPLES["generate"] if e.prompt == seed["prompt"]]
         assert len(matches) == 1, seed["prompt"]
         example = matches[0]
-        assert (example.model, example.duration, example.resolution, example.aspect_ratio) == \
-            (seed["model"], seed["duration"], seed["resolution"], seed["aspect_ratio"])
+        assert (example.model, example.duration, example.resolution, example.aspect_ratio) == (
+            seed["model"],
+            seed["duration"],
+            seed["resolution"],
+            seed["aspect_ratio"],
+        )
 
 
 def test_labels_are_short_distinct_and_name_the_settings() -> None:
-    for action, examples in EXAMPLES.items():
+    for examples in EXAMPLES.values():
         labels = [e.label for e in examples]
         assert len(set(labels)) == len(labels)
         for example in examples:
@@ -111,8 +126,9 @@ def _drawing_script():
 
 def test_example_frames_are_the_drawn_pictures_and_pass_our_image_checks() -> None:
     drawn = _drawing_script().FRAMES
-    used = {e.first_frame for es in EXAMPLES.values() for e in es} | \
-        {e.last_frame for es in EXAMPLES.values() for e in es}
+    used = {e.first_frame for es in EXAMPLES.values() for e in es} | {
+        e.last_frame for es in EXAMPLES.values() for e in es
+    }
     used.discard(None)
     assert used <= set(drawn)
     for name in sorted(used):
@@ -156,7 +172,7 @@ def test_a_text_example_fills_the_tab_and_the_controls_follow_its_model(page: Pa
 
 def test_an_image_example_brings_its_picture(page: Page, app: RunningApp) -> None:
     before = len(app.sim.submissions())
-    page.get_by_role("tab", name=catalog.ACTION_LABELS["image2video"]).click()
+    page.get_by_role("tab", name=veo.ACTION_LABELS["image2video"]).click()
     example = EXAMPLES["image2video"][0]
     _click_example(page, "image2video", example.title)
     expect(page.locator("#image2video-prompt textarea")).to_have_value(example.prompt)

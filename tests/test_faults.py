@@ -22,19 +22,20 @@ import functools
 import html
 import shutil
 import time
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from playground.runs import engine as runs
-from playground.veo.catalog import FormValues, build_request
-from playground.wave.client import PollPolicy, RetryPolicy, WaveClient
 from playground.runs.engine import RunUpdate, run_task
 from playground.simulator import SimulatorConfig, SimulatorServer, engine, key_fingerprint
+from playground.veo import FormValues, build_request
+from playground.wave import PollPolicy, RetryPolicy, WaveClient
 from playground.web.view import status_panel
 
 #: The client gives up on any one answer after this long; "timeout" faults wait longer. Generous,
@@ -52,8 +53,9 @@ def fast_poll(deadline: float = 20.0) -> PollPolicy:
     return PollPolicy(**{**pauses, "max_interval": 0.2}, expected_seconds=0.3, deadline=deadline)
 
 
-FAST_DOWNLOADS = runs.DownloadPolicy(read_timeout=CLIENT_TIMEOUT, connect_timeout=1.0, deadline=10.0,
-                                     attempts=3, retry_delay=0.05)
+FAST_DOWNLOADS = runs.DownloadPolicy(
+    read_timeout=CLIENT_TIMEOUT, connect_timeout=1.0, deadline=10.0, attempts=3, retry_delay=0.05
+)
 DONE = "Done:"
 UNCERTAIN = "may have been created"
 NOT_SAVED = "could not be saved"
@@ -86,27 +88,37 @@ def _date_in(seconds: float) -> str:
 
 
 def _server_errors(route: str, times: int, **expected: Any) -> list[Case]:
-    return [Case(f"{route}-{status}", ({"route": route, "status": status, "times": times},), **expected)
-            for status in (500, 502, 503, 504)]
+    return [
+        Case(f"{route}-{status}", ({"route": route, "status": status, "times": times},), **expected)
+        for status in (500, 502, 503, 504)
+    ]
 
 
 SUBMIT = [
     Case("submit-429-retry-after", ({"route": "submit", "status": 429, "retry_after": 0.2},), posts=2),
     Case("submit-429-no-retry-after", ({"route": "submit", "status": 429},), posts=2),
-    Case("submit-429-retry-after-http-date", ({"route": "submit", "status": 429, "retry_after": lambda: _date_in(1)},),
-         posts=2),
+    Case(
+        "submit-429-retry-after-http-date",
+        ({"route": "submit", "status": 429, "retry_after": lambda: _date_in(1)},),
+        posts=2,
+    ),
     Case("submit-429-retry-after-junk", ({"route": "submit", "status": 429, "retry_after": "soon"},), posts=2),
-    Case("submit-429-persistent", ({"route": "submit", "status": 429, "times": 10},), "error",
-         "rate limiting", tasks=0, posts=RETRY.attempts),
+    Case(
+        "submit-429-persistent",
+        ({"route": "submit", "status": 429, "times": 10},),
+        "error",
+        "rate limiting",
+        tasks=0,
+        posts=RETRY.attempts,
+    ),
     *_server_errors("submit", 1, phase="uncertain", says=UNCERTAIN, tasks=0),
     Case("submit-reset", ({"route": "submit", "kind": "reset"},), "uncertain", UNCERTAIN, tasks=0),
-    Case("submit-reset-after-work", ({"route": "submit", "kind": "reset", "after_work": True},),
-         "uncertain", UNCERTAIN),
+    Case(
+        "submit-reset-after-work", ({"route": "submit", "kind": "reset", "after_work": True},), "uncertain", UNCERTAIN
+    ),
     Case("submit-timeout", ({"route": "submit", "status": 200, "delay": TOO_SLOW},), "uncertain", UNCERTAIN),
-    Case("submit-502-html", ({"route": "submit", "status": 502, "malformed": True},), "uncertain", UNCERTAIN,
-         tasks=0),
-    Case("submit-200-html", ({"route": "submit", "status": 200, "malformed": True},), "uncertain", UNCERTAIN,
-         tasks=0),
+    Case("submit-502-html", ({"route": "submit", "status": 502, "malformed": True},), "uncertain", UNCERTAIN, tasks=0),
+    Case("submit-200-html", ({"route": "submit", "status": 200, "malformed": True},), "uncertain", UNCERTAIN, tasks=0),
     Case("submit-200-truncated-json", ({"route": "submit", "kind": "truncate"},)),
     Case("submit-cut-mid-answer", ({"route": "submit", "kind": "cut"},), "uncertain", UNCERTAIN),
 ]
@@ -123,12 +135,19 @@ POLL = [
     Case("get-cut-mid-answer", ({"route": "get", "kind": "cut", "times": 2},)),
     # More failures in a row than one reload retries: the wait itself must keep going.
     Case("get-503-burst", ({"route": "get", "status": 503, "times": 3 * RETRY.attempts},)),
-    Case("get-unknown-status", ({"route": "get", "kind": "odd_status", "status_value": "rendering", "times": 3},),
-         shows="rendering"),
-    Case("get-task-turns-404", ({"route": "get", "kind": "gone", "times": 1000},), "error",
-         "does not know this task"),
-    Case("get-outage-past-deadline", ({"route": "get", "status": 503, "times": 1000},), "timeout",
-         "keep the task id", deadline=1.0),
+    Case(
+        "get-unknown-status",
+        ({"route": "get", "kind": "odd_status", "status_value": "rendering", "times": 3},),
+        shows="rendering",
+    ),
+    Case("get-task-turns-404", ({"route": "get", "kind": "gone", "times": 1000},), "error", "does not know this task"),
+    Case(
+        "get-outage-past-deadline",
+        ({"route": "get", "status": 503, "times": 1000},),
+        "timeout",
+        "keep the task id",
+        deadline=1.0,
+    ),
 ]
 
 DOWNLOAD = [
@@ -139,10 +158,17 @@ DOWNLOAD = [
     Case("media-reset", ({"route": "media", "kind": "reset"},)),
     Case("media-cut-mid-file", ({"route": "media", "kind": "cut"},)),
     Case("media-timeout", ({"route": "media", "status": 200, "delay": TOO_SLOW},)),
-    Case("media-very-slow", ({"route": "media", "kind": "trickle", "chunk_bytes": 32 * 1024, "delay": 0.05},),
-         shows="saving"),
-    Case("media-stalled", ({"route": "media", "kind": "trickle", "chunk_bytes": 4096, "delay": 30.0,
-                            "times": FAST_DOWNLOADS.attempts},), "error", "broke off"),
+    Case(
+        "media-very-slow",
+        ({"route": "media", "kind": "trickle", "chunk_bytes": 32 * 1024, "delay": 0.05},),
+        shows="saving",
+    ),
+    Case(
+        "media-stalled",
+        ({"route": "media", "kind": "trickle", "chunk_bytes": 4096, "delay": 30.0, "times": FAST_DOWNLOADS.attempts},),
+        "error",
+        "broke off",
+    ),
 ]
 
 CASES = SUBMIT + POLL + DOWNLOAD
@@ -191,8 +217,7 @@ async def run_case(sim: SimulatorServer, case: Case, key: str, folder: Path) -> 
         sim.faults.add(**{k: v() if callable(v) else v for k, v in fault.items()}, owner=owner)
     policy = fast_poll(case.deadline or 20.0)
     started = time.monotonic()
-    async with WaveClient(key, sim.base_url, timeout=httpx.Timeout(CLIENT_TIMEOUT, connect=1.0),
-                          retry=RETRY) as client:
+    async with WaveClient(key, sim.base_url, timeout=httpx.Timeout(CLIENT_TIMEOUT, connect=1.0), retry=RETRY) as client:
         updates = [u async for u in run_task(client, _body(), folder, policy)]
     # A request the client gave up on may still be creating its task (later still on a busy machine).
     await asyncio.sleep(max(0.0, case.settle - (time.monotonic() - started)))
@@ -205,8 +230,9 @@ async def run_case(sim: SimulatorServer, case: Case, key: str, folder: Path) -> 
     return Outcome(updates, held, posts, folder)
 
 
-async def run_cases(sim: SimulatorServer, cases: list[Case], folder: Path,
-                    key: Callable[[Case], str] = key_for) -> dict[str, Outcome | BaseException]:
+async def run_cases(
+    sim: SimulatorServer, cases: list[Case], folder: Path, key: Callable[[Case], str] = key_for
+) -> dict[str, Outcome | BaseException]:
     """Every case at once (``CONCURRENCY`` at a time); a case that raises is reported, not fatal."""
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -215,7 +241,7 @@ async def run_cases(sim: SimulatorServer, cases: list[Case], folder: Path,
             return await run_case(sim, case, key(case), folder / case.name)
 
     results = await asyncio.gather(*(one(c) for c in cases), return_exceptions=True)
-    return {c.name: r for c, r in zip(cases, results)}
+    return {c.name: r for c, r in zip(cases, results, strict=False)}
 
 
 class RenderOnce:
@@ -261,8 +287,11 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRe
     config = SimulatorConfig(queue_seconds=0.05, processing_seconds=0.1, progress_steps=2)
     folder = tmp_path_factory.mktemp("fault-runs")
     results: dict[str, Outcome | BaseException] = {}
-    with SimulatorServer.start_new(tmp_path_factory.mktemp("fault-sim"), config) as sim, fast_downloads(), \
-            rendered_once():
+    with (
+        SimulatorServer.start_new(tmp_path_factory.mktemp("fault-sim"), config) as sim,
+        fast_downloads(),
+        rendered_once(),
+    ):
         results.update(asyncio.run(run_cases(sim, [c for c in CASES if not c.config], folder)))
         for case in (c for c in CASES if c.config):
             saved = {name: getattr(sim.config, name) for name in case.config}
@@ -283,8 +312,9 @@ def _figures(results: dict[str, Outcome | BaseException]) -> dict[str, Any]:
         "cases tried": f"{len(results)} ({len(SUBMIT)} submit, {len(POLL)} poll, {len(DOWNLOAD)} download)",
         "recovered to a saved video": sum(r.final.phase == "completed" for r in done.values()),
         "warned 'may have been created'": sum(r.final.phase == "uncertain" for r in done.values()),
-        "  of which the service had made one": sum(r.final.phase == "uncertain" and bool(r.held)
-                                                   for r in done.values()),
+        "  of which the service had made one": sum(
+            r.final.phase == "uncertain" and bool(r.held) for r in done.values()
+        ),
         "tasks lost": sum(len(r.lost()) for r in done.values()),
         "duplicate submissions": sum(max(0, len(r.held) - 1) for r in done.values()),
         "updates that dropped the task id": sum(r.ids_dropped() for r in done.values()),
@@ -294,8 +324,12 @@ def _figures(results: dict[str, Outcome | BaseException]) -> dict[str, Any]:
 
 def _as_expected(case: Case, outcome: Outcome) -> bool:
     final = outcome.final
-    return (final.phase, case.says in final.message, len(outcome.held), outcome.posts) == \
-        (case.phase, True, case.tasks, case.posts) and not outcome.lost() and not outcome.ids_dropped()
+    return (
+        (final.phase, case.says in final.message, len(outcome.held), outcome.posts)
+        == (case.phase, True, case.tasks, case.posts)
+        and not outcome.lost()
+        and not outcome.ids_dropped()
+    )
 
 
 def _print_figures(request: pytest.FixtureRequest, figures: dict[str, Any]) -> None:
@@ -327,6 +361,7 @@ def test_fault(case: Case, outcomes: dict[str, Outcome | BaseException]) -> None
     if final.phase == "completed":
         assert final.videos and all(p.stat().st_size > 1000 and p.suffix == ".mp4" for p in final.videos)
     if final.phase == "error" and final.video_urls:
-        assert NOT_SAVED in final.message and all(url in final.message for url in final.video_urls), \
+        assert NOT_SAVED in final.message and all(url in final.message for url in final.video_urls), (
             "the page must say the video exists and offer its links"
+        )
     assert not list(outcome.folder.rglob("*.part")), "a half-written download was left behind"

@@ -9,29 +9,64 @@ refuses a run before anything is sent.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from playground.runs.budget import Budget
-from playground.wave.client import PollPolicy
-from playground.runs.identity import Identities, load_secret
-from playground.runs.engine import Connection
+from playground.runs import (
+    TERMINAL_PHASES,
+    UNFINISHED_PHASES,
+    Budget,
+    Connection,
+    FrameInputs,
+    FrameResolver,
+    Identities,
+    MediaLinks,
+    Mode,
+    Ownership,
+    Phase,
+    Refused,
+    RemixFrom,
+    RunRecord,
+    RunService,
+    RunStore,
+    RunTracker,
+    RunUpdate,
+    Started,
+    key_fingerprint,
+    load_secret,
+)
 from playground.settings import Settings
 from playground.simulator import SimulatorServer
-from playground.runs.store import RunRecord, RunStore
-from playground.runs.tracker import RunTracker, key_fingerprint
+from playground.veo import FormValues, build_request
+from playground.wave import PollPolicy
 
 from .conftest import TEST_KEY
 
-BODY = {"model": "veo3.1-fast-official", "action": "generate", "prompt": "a lighthouse at dusk", "duration": 4,
-        "resolution": "720p", "aspect_ratio": "16:9", "generate_audio": False, "sample_count": 2}
+BODY = {
+    "model": "veo3.1-fast-official",
+    "action": "generate",
+    "prompt": "a lighthouse at dusk",
+    "duration": 4,
+    "resolution": "720p",
+    "aspect_ratio": "16:9",
+    "generate_audio": False,
+    "sample_count": 2,
+}
 
 
 def record_for(owner: str, body: dict = BODY, cost: float | None = 0.32, mode: str = "server-key") -> RunRecord:
-    return RunRecord(owner=owner, mode=mode, key_fingerprint=key_fingerprint(TEST_KEY), action=body["action"],
-                     model=body["model"], request=body, estimated_cost=cost)
+    return RunRecord(
+        owner=owner,
+        mode=mode,
+        key_fingerprint=key_fingerprint(TEST_KEY),
+        action=body["action"],
+        model=body["model"],
+        request=body,
+        estimated_cost=cost,
+    )
 
 
 @pytest.fixture
@@ -83,8 +118,9 @@ def test_spending_counts_charged_runs_inside_the_window(store: RunStore) -> None
 # -- the tracker -------------------------------------------------------------------------------
 
 
-async def test_a_run_is_recorded_before_sending_and_kept_with_its_files(sim: SimulatorServer, store: RunStore,
-                                                                        tracker: RunTracker) -> None:
+async def test_a_run_is_recorded_before_sending_and_kept_with_its_files(
+    sim: SimulatorServer, store: RunStore, tracker: RunTracker
+) -> None:
     run = await tracker.submit(conn_to(sim), record_for("alice"))
     assert store.get(run.record.run_id).phase == "submitting"  # on disk before the provider answers
     last = await final(run)
@@ -97,8 +133,9 @@ async def test_a_run_is_recorded_before_sending_and_kept_with_its_files(sim: Sim
     assert "alice" not in saved.files[0], "the media folder must not reveal the owner id"
 
 
-async def test_the_run_goes_on_when_the_page_stops_listening(sim: SimulatorServer, store: RunStore,
-                                                              tracker: RunTracker) -> None:
+async def test_the_run_goes_on_when_the_page_stops_listening(
+    sim: SimulatorServer, store: RunStore, tracker: RunTracker
+) -> None:
     run = await tracker.submit(conn_to(sim), record_for("alice"))
     async for update in run.updates():
         if update.task_id:
@@ -110,8 +147,9 @@ async def test_the_run_goes_on_when_the_page_stops_listening(sim: SimulatorServe
     assert tracker.live("bob", run.record.run_id) is None
 
 
-async def test_attach_by_task_id_follows_a_task_started_elsewhere(sim: SimulatorServer, client, store: RunStore,
-                                                                   tracker: RunTracker) -> None:
+async def test_attach_by_task_id_follows_a_task_started_elsewhere(
+    sim: SimulatorServer, client, store: RunStore, tracker: RunTracker
+) -> None:
     task = await client.submit({**BODY, "sample_count": 1})
     run = await tracker.attach(conn_to(sim), "alice", task.id)
     last = await final(run)
@@ -121,8 +159,9 @@ async def test_attach_by_task_id_follows_a_task_started_elsewhere(sim: Simulator
     assert len(sim.sim.submissions()) == 1, "attaching must never submit again"
 
 
-async def test_an_expired_result_link_is_reported_and_kept(sim: SimulatorServer, store: RunStore,
-                                                            tracker: RunTracker) -> None:
+async def test_an_expired_result_link_is_reported_and_kept(
+    sim: SimulatorServer, store: RunStore, tracker: RunTracker
+) -> None:
     sim.faults.add("media", 403, times=10)
     run = await tracker.submit(conn_to(sim), record_for("alice"))
     last = await final(run)
@@ -132,8 +171,9 @@ async def test_an_expired_result_link_is_reported_and_kept(sim: SimulatorServer,
     assert all(url in last.message for url in saved.urls), "the page must show the links it could not save"
 
 
-async def test_resume_after_restart_polls_again_with_the_servers_key(sim: SimulatorServer, client, store: RunStore,
-                                                                      tmp_path: Path) -> None:
+async def test_resume_after_restart_polls_again_with_the_servers_key(
+    sim: SimulatorServer, client, store: RunStore, tmp_path: Path
+) -> None:
     records = []
     for owner in ("alice", "carol"):
         task = await client.submit({**BODY, "sample_count": 1})
@@ -143,10 +183,15 @@ async def test_resume_after_restart_polls_again_with_the_servers_key(sim: Simula
     visitor_run = record_for("bob", mode="visitor-key")
     visitor_run.task_id, visitor_run.phase = "task-of-someone-else", "processing"
     store.add(visitor_run)
-    restarted = RunTracker(Settings(), store, tmp_path / "media",
-                           lambda conn: PollPolicy(min_interval=0.05, max_interval=0.2, expected_seconds=1))
+    restarted = RunTracker(
+        Settings(),
+        store,
+        tmp_path / "media",
+        lambda conn: PollPolicy(min_interval=0.05, max_interval=0.2, expected_seconds=1),
+    )
     resumed = await restarted.resume_unfinished(
-        lambda r: conn_to(sim) if r.mode == "server-key" else None)  # visitors' keys are never stored
+        lambda r: conn_to(sim) if r.mode == "server-key" else None
+    )  # visitors' keys are never stored
     assert resumed == 2
     for record in records:
         await asyncio.wait_for(restarted.live(record.owner, record.run_id).driver, 30)
@@ -186,3 +231,58 @@ def test_identities_cannot_be_made_up_and_survive_a_restart(tmp_path: Path) -> N
     assert ids.owner(token, "s1") == ids.owner(token, "s2") != ids.owner(ids.issue(), "s1")
     assert ids.owner("made-up", "s1").startswith("session-")
     assert (tmp_path / "identity-secret-v2").stat().st_mode & 0o077 == 0
+
+
+# -- phases, modes, frames and the run service -------------------------------------------------
+
+
+def test_phases_and_modes_are_the_words_the_history_keeps(store: RunStore) -> None:
+    record = store.add(record_for("alice", mode="demo"))
+    store.update(record.run_id, phase=Phase.PROCESSING)
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT mode, phase FROM runs").fetchone() == ("demo", "processing")
+    again = store.get(record.run_id)
+    assert again.mode is Mode.DEMO and again.phase is Phase.PROCESSING and not again.finished
+    assert again.mode == "demo" and f"{again.phase}" == "processing"
+    assert RunUpdate("error", "x").phase is Phase.ERROR and RunUpdate("error", "x").finished
+    assert Connection("demo", "http://sim", "k").simulated and not Connection("server-key", "u", "k").simulated
+    assert set(UNFINISHED_PHASES) | TERMINAL_PHASES == set(Phase) and not set(UNFINISHED_PHASES) & TERMINAL_PHASES
+
+
+async def test_frames_are_resolved_from_plain_inputs_by_the_action(store: RunStore) -> None:
+    frames = FrameResolver(Settings(), None, None, Ownership(store))
+    conn = Connection("server-key", "https://api.example", "k")
+    assert await frames.resolve(conn, "alice", FrameInputs(first_url="x"), FormValues(action="generate")) == ({}, [])
+    nothing_given = await frames.resolve(conn, "alice", FrameInputs(), FormValues(action="first_last_frame"))
+    assert nothing_given == ({"first_frame_image": None, "last_frame_image": None}, [])
+    remix = FrameInputs(remix_from=RemixFrom.RUN, remix_run=" ")
+    assert await frames.resolve(conn, "alice", remix, FormValues(action="remix")) == ({"first_frame_image": ""}, [])
+
+
+def service_for(tmp_path: Path, store: RunStore, settings: Settings) -> RunService:
+    media = tmp_path / "media"
+    return RunService(
+        settings=settings,
+        simulator_url=None,
+        media_dir=media,
+        frames=FrameResolver(settings, None, None, Ownership(store)),
+        store=store,
+        identities=Identities("a test secret"),
+        media_links=MediaLinks(b"k" * 32, store, media),
+    )
+
+
+async def test_the_service_starts_a_run_or_says_which_field_refused_it(
+    tmp_path: Path, store: RunStore, sim: SimulatorServer
+) -> None:
+    built = build_request(FormValues(prompt="a lighthouse at dusk", duration=4, resolution="720p"))
+    capped = service_for(tmp_path, store, Settings(api_key=TEST_KEY, base_url=sim.base_url, budget_total=0.01))
+    refused = await capped.start(capped.connection("", "alice"), "alice", built)
+    assert isinstance(refused, Refused) and refused.field == "budget" and "Nothing was sent" in refused.message
+    assert store.history("alice") == [] and not sim.sim.submissions()
+    service = service_for(tmp_path, store, Settings(api_key=TEST_KEY, base_url=sim.base_url))
+    started = await service.start(service.connection("", "alice"), "alice", built)
+    assert isinstance(started, Started) and started.run.record.mode is Mode.SERVER_KEY
+    assert (await final(started.run)).phase is Phase.COMPLETED
+    run_id, last = await capped.run_to_end(capped.connection("", "bob"), "bob", built)
+    assert run_id is None and last.phase is Phase.ERROR and "Nothing was sent" in last.message

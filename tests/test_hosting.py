@@ -29,9 +29,29 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from PIL import Image
 
-from playground.net.hosting import IMAGE_LINK, S3_PUT_LINK_SECONDS, USER_AGENT, HostedImage, HostingFailed, LitterboxHost, S3Host, SelfHost, SimulatorHost, TemporaryFileStore, TmpfilesHost, UnsafeURL, UploadChain, address_problem, describe_destination, fetch_pasted_url, hosts_from_env, self_host_router, tmpfiles_direct_link
-from playground.media.images import ImageRejected, PreparedImage, prepare_image
-from playground.net.loopback import ServerThread
+from playground.media import ImageRejected, PreparedImage, prepare_image
+from playground.net import (
+    IMAGE_LINK,
+    S3_PUT_LINK_SECONDS,
+    USER_AGENT,
+    HostedImage,
+    HostingFailed,
+    LitterboxHost,
+    S3Host,
+    SelfHost,
+    ServerThread,
+    SimulatorHost,
+    TemporaryFileStore,
+    TmpfilesHost,
+    UnsafeURL,
+    UploadChain,
+    address_problem,
+    describe_destination,
+    fetch_pasted_url,
+    hosts_from_env,
+    self_host_router,
+    tmpfiles_direct_link,
+)
 
 PER_HOST_TIMEOUT = 0.4
 
@@ -72,8 +92,9 @@ def ranged(data: bytes, mime: str, request: Request) -> Response:
     wanted = request.headers.get("range", "")
     if wanted.startswith("bytes=0-"):
         end = min(int(wanted.split("-")[1]), len(data) - 1)
-        return Response(data[: end + 1], status_code=206, media_type=mime,
-                        headers={"Content-Range": f"bytes 0-{end}/{len(data)}"})
+        return Response(
+            data[: end + 1], status_code=206, media_type=mime, headers={"Content-Range": f"bytes 0-{end}/{len(data)}"}
+        )
     return Response(data, media_type=mime)
 
 
@@ -155,6 +176,7 @@ def build_app(fakes: Fakes) -> FastAPI:
         async def chunks():
             for _ in range(64):
                 yield b"\0" * 65536
+
         return StreamingResponse(chunks(), media_type="image/png")
 
     return app
@@ -177,8 +199,9 @@ def local_client() -> httpx.AsyncClient:
 
 
 def chain(hosts, **options) -> UploadChain:
-    return UploadChain(hosts, timeout_seconds=PER_HOST_TIMEOUT, verify_timeout_seconds=2,
-                       client_factory=local_client, **options)
+    return UploadChain(
+        hosts, timeout_seconds=PER_HOST_TIMEOUT, verify_timeout_seconds=2, client_factory=local_client, **options
+    )
 
 
 def image(colour=(200, 30, 30)) -> PreparedImage:
@@ -221,7 +244,19 @@ async def test_chain_failure_lists_every_host_and_why(base):
         await upload_chain.host(image())
     assert "lb-error: answered HTTP 503" in failed.value.message
     assert "lb-dead: its link answered HTTP 404" in failed.value.message
-    assert len(failed.value.attempts) == 2 and upload_chain.attempts == failed.value.attempts
+    # The attempts belong to this call alone: the chain, shared by every visitor, keeps none of them.
+    assert len(failed.value.attempts) == 2 and not hasattr(upload_chain, "attempts")
+
+
+@pytest.mark.asyncio
+async def test_concurrent_calls_each_get_their_own_attempts(base):
+    upload_chain = chain([lb(base, "error"), lb(base, "ok")])
+    earlier = image((3, 1, 4))
+    await upload_chain.host(earlier)
+    reused, fresh = await asyncio.gather(upload_chain.host(earlier), upload_chain.host(image((1, 5, 9))))
+    assert reused.reused and reused.attempts == ()
+    assert [(a.host, a.ok) for a in fresh.attempts] == [("lb-error", False), ("lb-ok", True)]
+    assert fresh.summary() == "Uploaded to lb-ok (kept 1 hour) after lb-error failed: answered HTTP 503."
 
 
 @pytest.mark.asyncio
@@ -269,13 +304,19 @@ async def test_tmpfiles_upload_through_the_chain(base, fakes):
     assert hosted.summary() == "Uploaded to tmpfiles.org (kept 60 minutes) after lb-error failed: answered HTTP 503."
 
 
-# --------------------------------------------------------------------------- S3: a fake bucket that re-signs with botocore
+# ------------------------------------------------------------------------ S3: a fake bucket that re-signs with botocore
 
 
 S3_REGION = "eu-west-3"
 S3_KEY_ID, S3_SECRET = "AKIDTESTKEY", "test/secret+key"
-QUERY_AUTH_FIELDS = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-                     "X-Amz-Signature"}
+QUERY_AUTH_FIELDS = {
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+}
 
 
 class FakeS3:
@@ -291,17 +332,22 @@ class FakeS3:
 
 
 def s3_error(status: int, code: str) -> Response:
-    return Response(f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code></Error>',
-                    status_code=status, media_type="application/xml")
+    return Response(
+        f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code></Error>',
+        status_code=status,
+        media_type="application/xml",
+    )
 
 
 def resign_with_botocore(request: Request, query: dict[str, str], secret: str) -> str:
     """botocore's own query signature of what arrived on the wire: method, Host, raw path, query, signed headers."""
     key_id, date, region, service, _ = query["X-Amz-Credential"].split("/")
     named = query["X-Amz-SignedHeaders"].split(";")
-    wire = AWSRequest(method=request.method,
-                      url=f"http://{request.headers['host']}{request.scope['raw_path'].decode()}",
-                      headers={name: request.headers.get(name, "") for name in named})
+    wire = AWSRequest(
+        method=request.method,
+        url=f"http://{request.headers['host']}{request.scope['raw_path'].decode()}",
+        headers={name: request.headers.get(name, "") for name in named},
+    )
     wire.params = {k: v for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k != "X-Amz-Signature"}
     wire.context["timestamp"] = query["X-Amz-Date"]
     signer = S3SigV4QueryAuth(Credentials(key_id, secret), service, region, expires=int(query["X-Amz-Expires"]))
@@ -311,7 +357,7 @@ def resign_with_botocore(request: Request, query: dict[str, str], secret: str) -
 def presign_refusal(request: Request, fake: FakeS3) -> Response | None:
     """S3's answer to a presigned request it must refuse, or None when the signature holds."""
     query = dict(parse_qsl(request.url.query, keep_blank_values=True))
-    if not QUERY_AUTH_FIELDS <= query.keys() or query["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
+    if not query.keys() >= QUERY_AUTH_FIELDS or query["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
         return s3_error(403, "AccessDenied")
     key_id, _, region, *_ = query["X-Amz-Credential"].split("/")
     if key_id not in fake.secrets:
@@ -362,8 +408,9 @@ def s3_url(fake_s3: FakeS3):
 
 
 def s3_host(endpoint: str, bucket: str = "bucket", secret: str = S3_SECRET, **options) -> S3Host:
-    return S3Host(endpoint=endpoint, bucket=bucket, region=S3_REGION, access_key_id=S3_KEY_ID,
-                  secret_access_key=secret, **options)
+    return S3Host(
+        endpoint=endpoint, bucket=bucket, region=S3_REGION, access_key_id=S3_KEY_ID, secret_access_key=secret, **options
+    )
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -379,10 +426,11 @@ async def test_s3_presigned_put_then_short_lived_presigned_get(s3_url, fake_s3):
     assert hosted.host == "S3 bucket bucket" and hosted.lifetime == "15 minutes"
     assert fake_s3.objects["bucket", key] == (picture.data, "image/png")
     put = next(q for method, k, q in fake_s3.requests if method == "PUT" and k == key)
-    assert QUERY_AUTH_FIELDS <= put.keys() and put["X-Amz-Expires"] == str(S3_PUT_LINK_SECONDS)
+    assert put.keys() >= QUERY_AUTH_FIELDS and put["X-Amz-Expires"] == str(S3_PUT_LINK_SECONDS)
     assert put["X-Amz-SignedHeaders"] == "content-type;host"  # the stored type cannot be swapped
     assert put["X-Amz-Credential"].startswith(f"{S3_KEY_ID}/") and put["X-Amz-Credential"].endswith(
-        f"/{S3_REGION}/s3/aws4_request")
+        f"/{S3_REGION}/s3/aws4_request"
+    )
     link = query_of(hosted.url)
     assert urlsplit(hosted.url).path == f"/bucket/{key}"  # path style, as MinIO and R2 want
     assert link["X-Amz-Expires"] == "900" and link["X-Amz-SignedHeaders"] == "host"
@@ -416,10 +464,15 @@ def tampered(url: str, field: str, value: str) -> str:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("tamper,code", [("longer life", "SignatureDoesNotMatch"),
-                                         ("other object", "SignatureDoesNotMatch"),
-                                         ("other key id", "InvalidAccessKeyId"),
-                                         ("HEAD instead of GET", "")])  # HEAD answers carry no body
+@pytest.mark.parametrize(
+    "tamper,code",
+    [
+        ("longer life", "SignatureDoesNotMatch"),
+        ("other object", "SignatureDoesNotMatch"),
+        ("other key id", "InvalidAccessKeyId"),
+        ("HEAD instead of GET", ""),
+    ],
+)  # HEAD answers carry no body
 async def test_s3_tampered_link_is_refused_by_the_botocore_verifier(s3_url, tamper, code):
     host = s3_host(s3_url, expires_seconds=120)
     first, second = image((10, 0, 0)), image((0, 10, 0))
@@ -441,16 +494,22 @@ async def test_s3_tampered_link_is_refused_by_the_botocore_verifier(s3_url, tamp
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("bucket,secret,reason", [
-    ("bucket", "wrong secret", "the bucket refused the upload: HTTP 403 (SignatureDoesNotMatch)"),
-    ("locked", S3_SECRET, "the bucket refused the upload: HTTP 403 (AccessDenied)"),
-    ("missing", S3_SECRET, "the bucket refused the upload: HTTP 404 (NoSuchBucket)"),
-])
+@pytest.mark.parametrize(
+    "bucket,secret,reason",
+    [
+        ("bucket", "wrong secret", "the bucket refused the upload: HTTP 403 (SignatureDoesNotMatch)"),
+        ("locked", S3_SECRET, "the bucket refused the upload: HTTP 403 (AccessDenied)"),
+        ("missing", S3_SECRET, "the bucket refused the upload: HTTP 404 (NoSuchBucket)"),
+    ],
+)
 async def test_s3_refusal_falls_back_to_the_next_host(s3_url, base, bucket, secret, reason):
     hosted = await chain([s3_host(s3_url, bucket, secret), lb(base, "ok")]).host(image((7, 7, 7)))
     assert hosted.host == "lb-ok"
     assert (hosted.attempts[0].host, hosted.attempts[0].ok, hosted.attempts[0].reason) == (
-        f"S3 bucket {bucket}", False, reason)
+        f"S3 bucket {bucket}",
+        False,
+        reason,
+    )
     assert f"S3 bucket {bucket} failed: {reason}" in hosted.summary()
 
 
@@ -469,15 +528,23 @@ def test_s3_secret_stays_out_of_repr_and_attributes():
 
 def test_botocore_is_imported_only_when_s3_is_configured():
     # A fresh interpreter: this test module itself has botocore loaded already.
-    probe = ("import sys, playground.net.hosting as h\n"
-             "h.hosts_from_env({}, public_base_url=None, store=None)\n"
-             "print('botocore' in sys.modules)\n"
-             "h.hosts_from_env({'S3_BUCKET': 'b', 'S3_ACCESS_KEY_ID': 'k', 'S3_SECRET_ACCESS_KEY': 's'},\n"
-             "                 public_base_url=None, store=None)\n"
-             "print('botocore' in sys.modules)\n")
+    probe = (
+        "import sys, playground.net as h\n"
+        "h.hosts_from_env({}, public_base_url=None, store=None)\n"
+        "print('botocore' in sys.modules)\n"
+        "h.hosts_from_env({'S3_BUCKET': 'b', 'S3_ACCESS_KEY_ID': 'k', 'S3_SECRET_ACCESS_KEY': 's'},\n"
+        "                 public_base_url=None, store=None)\n"
+        "print('botocore' in sys.modules)\n"
+    )
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(root)})
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
     assert done.stdout.split() == ["False", "True"], done.stderr[-2000:]
 
 
@@ -529,7 +596,8 @@ async def test_simulator_host_against_the_embedded_simulator(sim):
         assert (await client.get(hosted.url)).content == picture.data
     assert describe_destination(UploadChain([SimulatorHost(sim.base_url)])) == (
         "Images are uploaded to the demo simulator on this machine (unguessable private link, "
-        "kept until the app stops).")
+        "kept until the app stops)."
+    )
 
 
 # --------------------------------------------------------------------------- configuration and wording
@@ -539,13 +607,17 @@ def test_describe_destination_before_upload():
     hosts = [LitterboxHost(), TmpfilesHost()]
     assert describe_destination(UploadChain(hosts)) == (
         "Images are uploaded to litterbox.catbox.moe (public, deleted after 1 hour); "
-        "if that fails, tmpfiles.org (public, deleted after 60 minutes).")
+        "if that fails, tmpfiles.org (public, deleted after 60 minutes)."
+    )
     assert "no image host" in describe_destination(UploadChain([]))
 
 
 def test_hosts_from_env_defaults_and_order():
     store = TemporaryFileStore()
-    names = lambda env, url=None, **kw: [h.name for h in hosts_from_env(env, public_base_url=url, store=store, **kw)]
+
+    def names(env, url=None, **kw):
+        return [h.name for h in hosts_from_env(env, public_base_url=url, store=store, **kw)]
+
     assert names({}) == ["litterbox.catbox.moe", "tmpfiles.org"]
     assert names({}, "https://play.example.com") == ["this app", "litterbox.catbox.moe", "tmpfiles.org"]
     s3_env = {"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "k", "S3_SECRET_ACCESS_KEY": "s"}
@@ -554,8 +626,9 @@ def test_hosts_from_env_defaults_and_order():
     assert names({"UPLOAD_HOSTS": "s3,tmpfiles", **s3_env}) == ["S3 bucket b", "tmpfiles.org"]
     loopback = LitterboxHost("http://127.0.0.1:1/x", name="simulator")
     assert names({}, loopback_host=loopback) == ["simulator"]
-    (tmp,) = hosts_from_env({"UPLOAD_HOSTS": "tmpfiles", "UPLOAD_TIMEOUT_SECONDS": "7"}, public_base_url=None,
-                            store=store)
+    (tmp,) = hosts_from_env(
+        {"UPLOAD_HOSTS": "tmpfiles", "UPLOAD_TIMEOUT_SECONDS": "7"}, public_base_url=None, store=store
+    )
     assert tmp.timeout == 7
     with pytest.raises(ValueError):
         hosts_from_env({"UPLOAD_HOSTS": "imgur"}, public_base_url=None, store=store)
@@ -584,12 +657,24 @@ def test_s3_from_env_settings():
 # --------------------------------------------------------------------------- pasted links
 
 
-@pytest.mark.parametrize("address,problem", [
-    ("127.0.0.1", "this computer"), ("::1", "this computer"), ("::ffff:127.0.0.1", "this computer"),
-    ("10.1.2.3", "private"), ("172.16.5.4", "private"), ("192.168.0.10", "private"), ("fd00::1", "private"),
-    ("169.254.169.254", "link-local"), ("fe80::1", "link-local"), ("0.0.0.0", "unspecified"),
-    ("224.0.0.1", "multicast"), ("240.0.0.1", "reserved"), ("100.64.0.1", "reserved"),
-])
+@pytest.mark.parametrize(
+    "address,problem",
+    [
+        ("127.0.0.1", "this computer"),
+        ("::1", "this computer"),
+        ("::ffff:127.0.0.1", "this computer"),
+        ("10.1.2.3", "private"),
+        ("172.16.5.4", "private"),
+        ("192.168.0.10", "private"),
+        ("fd00::1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("fe80::1", "link-local"),
+        ("0.0.0.0", "unspecified"),
+        ("224.0.0.1", "multicast"),
+        ("240.0.0.1", "reserved"),
+        ("100.64.0.1", "reserved"),
+    ],
+)
 def test_address_problems(address, problem):
     assert problem in address_problem(address)
 
@@ -601,11 +686,20 @@ def test_public_addresses_are_fine():
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd", "ftp://example.com/a.png", "gopher://x/", "http://169.254.169.254/latest/meta-data/",
-    "http://10.0.0.8/a.png", "http://192.168.1.1/a.png", "http://[::1]/a.png", "http://0.0.0.0/a.png",
-    "http://2130706433/a.png",  # 127.0.0.1 written as one number
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.com/a.png",
+        "gopher://x/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.8/a.png",
+        "http://192.168.1.1/a.png",
+        "http://[::1]/a.png",
+        "http://0.0.0.0/a.png",
+        "http://2130706433/a.png",  # 127.0.0.1 written as one number
+    ],
+)
 async def test_pasted_url_refuses_unsafe_targets(url):
     with pytest.raises(UnsafeURL):
         await fetch_pasted_url(url, local_client)
@@ -623,6 +717,7 @@ async def test_pasted_url_on_loopback_refused_by_default_and_allowed_on_request(
 async def test_hostname_resolving_to_private_address_refused():
     async def resolver(host: str, port: int) -> list[str]:
         return ["93.184.215.14", "10.0.0.5"]  # every address is checked, not just the first
+
     with pytest.raises(UnsafeURL):
         await fetch_pasted_url("https://images.example/a.png", local_client, resolver=resolver)
 
@@ -649,8 +744,15 @@ class RemapToLoopback(httpx.AsyncBaseTransport):
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("target", ["http://127.0.0.1:{port}/good.png", "http://169.254.169.254/latest/meta-data/",
-                                    "http://intranet.test/good.png", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://127.0.0.1:{port}/good.png",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://intranet.test/good.png",
+        "file:///etc/passwd",
+    ],
+)
 async def test_redirect_into_private_space_refused(base, target):
     port = urlsplit(base).port
     transport = RemapToLoopback()
@@ -674,8 +776,11 @@ async def test_redirect_within_a_public_site_is_followed(base):
     async def resolver(host: str, _port: int) -> list[str]:
         return [PUBLIC_LOOKING]
 
-    data = await fetch_pasted_url(f"http://public.test:{port}/redirect?to=/good.png",
-                                  lambda: httpx.AsyncClient(transport=transport), resolver=resolver)
+    data = await fetch_pasted_url(
+        f"http://public.test:{port}/redirect?to=/good.png",
+        lambda: httpx.AsyncClient(transport=transport),
+        resolver=resolver,
+    )
     assert data == GOOD_PNG and len(transport.hosts_seen) == 2
 
 

@@ -8,7 +8,7 @@ translated English left; with ``en-US`` the page reads in English.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import gradio as gr
 import pytest
@@ -16,17 +16,36 @@ from gradio.components.api_component import Api
 from gradio.i18n import I18nData
 from playwright.sync_api import Browser, Page, expect
 
-from playground.veo import catalog
-from playground.web.form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL
+from playground import veo
+from playground.runs import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL
 from playground.web.i18n import EN, I18N, ZH_CN, ZH_CN_LOCALE, model_key
-from playground.web.ui import _build_form
+from playground.web.tab import build_form as _build_form
 from playground.web.view import model_info
 
 from .conftest import RunningApp, opened_page
 
 #: Names the provider and the API use; a translation keeps them as they are written.
-LATIN_TERMS = ("Veo", "VEO", "Wave", "Vertex AI", "API", "JSON", "curl", "$WAVE_API_KEY", "POST", "pad",
-               "crop", "raw", "JPG", "PNG", "WEBP", "Quality", "Fast", "Lite", "Playground")
+LATIN_TERMS = (
+    "Veo",
+    "VEO",
+    "Wave",
+    "Vertex AI",
+    "API",
+    "JSON",
+    "curl",
+    "$WAVE_API_KEY",
+    "POST",
+    "pad",
+    "crop",
+    "raw",
+    "JPG",
+    "PNG",
+    "WEBP",
+    "Quality",
+    "Fast",
+    "Lite",
+    "Playground",
+)
 #: Placeholders that are the shape of a value, the same in every language.
 VALUE_PLACEHOLDERS = {"https://…", "task-wave…", "https://…/clip.mp4", "https://your-server/hook"}
 #: Texts the page shows while it runs, written by handlers in English (left alone on purpose).
@@ -48,7 +67,7 @@ def _is_key(value) -> bool:
     return isinstance(value, I18nData) or (isinstance(value, str) and value.startswith("__i18n__"))
 
 
-@pytest.mark.parametrize("action", catalog.ACTIONS)
+@pytest.mark.parametrize("action", veo.ACTIONS)
 def test_every_fixed_text_of_a_tab_goes_through_a_key(action: str) -> None:
     with gr.Blocks() as blocks:
         form = _build_form(action, "Where your image goes: a host. In demo mode images stay on this machine.")
@@ -65,7 +84,7 @@ def test_every_fixed_text_of_a_tab_goes_through_a_key(action: str) -> None:
     if action == "remix":  # handlers compare these values: only their labels are translated
         assert [value for _, value in form.remix_from.choices] == [REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL]
         assert form.remix_from.value == REMIX_FROM_RUN
-    assert [value for _, value in form.model.choices] == [m.id for m in catalog.models_for_action(action)]
+    assert [value for _, value in form.model.choices] == [m.id for m in veo.models_for_action(action)]
 
 
 def _inside(block) -> Iterator:
@@ -76,7 +95,7 @@ def _inside(block) -> Iterator:
 
 def test_the_whole_page_has_no_fixed_english_left(app: RunningApp) -> None:
     blocks = app.playground.blocks.blocks.values()
-    model_notes = {model_info(m.id) for m in catalog.MODELS}  # handlers rewrite it on every model change
+    model_notes = {model_info(m.id) for m in veo.MODELS}  # handlers rewrite it on every model change
     for block in blocks:
         if isinstance(block, Api):  # Api: gr.api endpoints, never shown
             continue
@@ -136,15 +155,14 @@ def test_the_chinese_page_renders_every_tab_in_chinese(zh_page: Page) -> None:
     expect(page.get_by_text(ZH_CN["header"].split("\n", 1)[1])).to_be_visible()
     page.get_by_text(ZH_CN["key_box"], exact=True).click()
     expect(page.locator("#api-key input")).to_have_attribute("placeholder", ZH_CN["key_placeholder"])
-    for action in catalog.ACTIONS:
+    for action in veo.ACTIONS:
         page.get_by_role("tab", name=ZH_CN[f"tab_{action}"]).click()
         expect(page.locator(f"#{action}-cost h3")).to_be_visible()
         expect(page.locator(f"#{action}-run")).to_have_text(ZH_CN["run"])
         expect(page.locator(f"#{action}-cancel")).to_have_text(ZH_CN["cancel"])
         expect(page.get_by_text(ZH_CN[f"intro_{action}"])).to_be_visible()
-        expect(page.locator(f"#{action}-model input")).to_have_value(ZH_CN[model_key(catalog.DEFAULT_MODEL)])
-        expect(page.locator(f"#{action}-prompt textarea")).to_have_attribute("placeholder",
-                                                                             ZH_CN["prompt_placeholder"])
+        expect(page.locator(f"#{action}-model input")).to_have_value(ZH_CN[model_key(veo.DEFAULT_MODEL)])
+        expect(page.locator(f"#{action}-prompt textarea")).to_have_attribute("placeholder", ZH_CN["prompt_placeholder"])
         expect(page.locator(f"#{action}-duration")).to_contain_text(ZH_CN["duration"])
         _open_accordions(page, action)
         expect(page.locator(f"#{action}-curl")).to_contain_text(ZH_CN["curl"])
@@ -167,10 +185,10 @@ def test_translated_choices_still_send_their_values(zh_page: Page) -> None:
 
 def test_the_english_page_stays_english(en_page: Page) -> None:
     page = en_page
-    for action in catalog.ACTIONS:
+    for action in veo.ACTIONS:
         expect(page.get_by_role("tab", name=EN[f"tab_{action}"])).to_be_visible()
     expect(page.get_by_role("tab", name=EN["tab_history"])).to_be_visible()
     expect(page.locator("#generate-run")).to_have_text(EN["run"])
-    expect(page.locator("#generate-model input")).to_have_value(EN[model_key(catalog.DEFAULT_MODEL)])
+    expect(page.locator("#generate-model input")).to_have_value(EN[model_key(veo.DEFAULT_MODEL)])
     expect(page.get_by_text(EN["intro_generate"])).to_be_visible()
     assert not any(CJK.search(text) for text in page.evaluate(_VISIBLE_TEXTS))

@@ -11,8 +11,16 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from playground.media import images
-from playground.media.images import MAX_BYTES, ImageRejected, PreparedImage, check_against, compare_frames, prepare_image, preview_resize
+from playground.media import (
+    MAX_BYTES,
+    ImageRejected,
+    PreparedImage,
+    check_against,
+    compare_frames,
+    images,
+    prepare_image,
+    preview_resize,
+)
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:
@@ -34,8 +42,12 @@ def png_chunk(kind: bytes, body: bytes) -> bytes:
 def png_with_header(width: int, height: int) -> bytes:
     """A few dozen bytes whose header claims width×height: decoding it would be the attack."""
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\0"))
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", zlib.compress(b"\0"))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def two_colour(size: tuple[int, int] = (40, 20)) -> Image.Image:
@@ -46,7 +58,7 @@ def two_colour(size: tuple[int, int] = (40, 20)) -> Image.Image:
 
 
 def close(pixel, expected, tolerance: int = 12) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected))
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=False))
 
 
 # --------------------------------------------------------------------------- accepted as they are
@@ -66,6 +78,7 @@ def test_plain_jpeg_png_webp_pass_through_byte_for_byte():
 
 def test_sha256_is_of_the_uploaded_bytes():
     import hashlib
+
     data = encode(Image.new("RGB", (800, 800)), "PNG")
     assert prepare_image(data).sha256 == hashlib.sha256(data).hexdigest()
 
@@ -83,7 +96,7 @@ def test_exif_orientation_6_is_turned_upright():
     assert (prepared.width, prepared.height) == (20, 40)
     upright = decode(prepared.data)
     assert upright.size == (20, 40)
-    assert close(upright.getpixel((10, 3)), (255, 0, 0))    # left edge went to the top
+    assert close(upright.getpixel((10, 3)), (255, 0, 0))  # left edge went to the top
     assert close(upright.getpixel((10, 36)), (0, 0, 255))
     assert upright.getexif().get(0x0112, 1) == 1
     assert upright.info.get("icc_profile") == icc
@@ -91,7 +104,7 @@ def test_exif_orientation_6_is_turned_upright():
 
 
 def test_16_bit_png_becomes_8_bit_with_values_scaled_not_clipped():
-    ramp = (np.arange(64 * 64, dtype=np.uint16).reshape(64, 64) * 16)
+    ramp = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64) * 16
     source = Image.fromarray(ramp)
     assert source.mode == "I;16"
     data = encode(source, "PNG")
@@ -106,8 +119,12 @@ def test_16_bit_png_becomes_8_bit_with_values_scaled_not_clipped():
 
 def test_16_bit_rgb_png_found_by_its_header_too():
     rows = b"".join(b"\0" + np.full((8, 3), [65535, 32768, 0], dtype=">u2").tobytes() for _ in range(8))
-    data = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 16, 2, 0, 0, 0))
-            + png_chunk(b"IDAT", zlib.compress(rows)) + png_chunk(b"IEND", b""))
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 16, 2, 0, 0, 0))
+        + png_chunk(b"IDAT", zlib.compress(rows))
+        + png_chunk(b"IEND", b"")
+    )
     prepared = prepare_image(data)
     assert prepared.converted_from == "16-bit PNG" and prepared.data[24] == 8
     assert close(decode(prepared.data).getpixel((0, 0)), (255, 128, 0), 1)
@@ -142,11 +159,14 @@ def test_bmp_becomes_png():
 # --------------------------------------------------------------------------- refused
 
 
-@pytest.mark.parametrize("width,height", [
-    (30000, 30000),   # Pillow's own hard limit (DecompressionBombError at open)
-    (10000, 10000),   # Pillow only warns here; the warning must become a refusal
-    (10000, 6000),    # under Pillow's limits, over ours (50 MP), caught from the header
-])
+@pytest.mark.parametrize(
+    "width,height",
+    [
+        (30000, 30000),  # Pillow's own hard limit (DecompressionBombError at open)
+        (10000, 10000),  # Pillow only warns here; the warning must become a refusal
+        (10000, 6000),  # under Pillow's limits, over ours (50 MP), caught from the header
+    ],
+)
 def test_decompression_bombs_refused_without_touching_globals(width, height):
     bomb = png_with_header(width, height)
     assert len(bomb) < 100
@@ -156,7 +176,7 @@ def test_decompression_bombs_refused_without_touching_globals(width, height):
         with pytest.raises(ImageRejected) as refused:
             prepare_image(bomb, "huge.png")
     assert "pixels" in refused.value.message
-    assert Image.MAX_IMAGE_PIXELS == limit_before
+    assert limit_before == Image.MAX_IMAGE_PIXELS
 
 
 def test_truncated_jpeg_refused_even_if_someone_enabled_truncated_loading():

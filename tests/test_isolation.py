@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -18,12 +18,19 @@ from gradio_client import Client
 from playwright.sync_api import Browser, expect
 
 from playground.app import Playground, create_playground
-from playground.runs.identity import Identities, browser_state_secret, load_secret
-from playground.runs.ownership import Ownership, Refused, run_reference
-from playground.runs.engine import Connection
+from playground.runs import (
+    Connection,
+    Identities,
+    Ownership,
+    Refused,
+    RunRecord,
+    RunStore,
+    browser_state_secret,
+    load_secret,
+    run_reference,
+)
 from playground.settings import Settings
 from playground.simulator import SimulatorConfig, SimulatorServer
-from playground.runs.store import RunRecord, RunStore
 
 from .conftest import RunningApp, opened_page
 from .test_browser import choose
@@ -55,8 +62,7 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerKeyAp
 def run_to_end(page, action: str) -> None:
     """Press Generate and wait for the video (on a live key the page polls too seldom to catch each phase)."""
     page.locator(f"#{action}-run").click()
-    expect(page.locator(f"#{action}-status #run-status")).to_have_attribute("data-phase", "completed",
-                                                                             timeout=60_000)
+    expect(page.locator(f"#{action}-status #run-status")).to_have_attribute("data-phase", "completed", timeout=60_000)
     expect(page.locator(f"#{action}-video-1 video")).to_have_count(1, timeout=15_000)
 
 
@@ -66,12 +72,26 @@ def run_to_end(page, action: str) -> None:
 async def test_a_run_reference_opens_only_its_owners_runs(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "h.sqlite3")
     ownership = Ownership(store)
-    alice = RunRecord(owner="alice", mode="server-key", key_fingerprint="k", action="generate", model="m",
-                      request={}, phase="completed", task_id="task-a", urls=["https://cdn.example/a.mp4"])
+    alice = RunRecord(
+        owner="alice",
+        mode="server-key",
+        key_fingerprint="k",
+        action="generate",
+        model="m",
+        request={},
+        phase="completed",
+        task_id="task-a",
+        urls=["https://cdn.example/a.mp4"],
+    )
     store.add(alice)
     assert await ownership.run_video("alice", run_reference(alice.run_id, 0)) == "https://cdn.example/a.mp4"
-    for owner, reference in (("bob", run_reference(alice.run_id, 0)), ("alice", run_reference(alice.run_id, 1)),
-                             ("alice", "made-up/0"), ("alice", alice.run_id), ("bob", "https://cdn.example/a.mp4")):
+    for owner, reference in (
+        ("bob", run_reference(alice.run_id, 0)),
+        ("alice", run_reference(alice.run_id, 1)),
+        ("alice", "made-up/0"),
+        ("alice", alice.run_id),
+        ("bob", "https://cdn.example/a.mp4"),
+    ):
         assert isinstance(await ownership.run_video(owner, reference), Refused), (owner, reference)
     shared = Connection("server-key", "https://api.example", SERVER_KEY)
     assert isinstance(await ownership.task("bob", shared, "task-a"), Refused)
@@ -132,8 +152,9 @@ def test_the_secret_file_of_the_published_era_is_replaced(tmp_path: Path) -> Non
 
 
 @pytest.mark.browser
-def test_remix_by_another_visitors_task_id_is_refused_and_sends_nothing(browser: Browser,
-                                                                          shared_app: ServerKeyApp) -> None:
+def test_remix_by_another_visitors_task_id_is_refused_and_sends_nothing(
+    browser: Browser, shared_app: ServerKeyApp
+) -> None:
     sim = shared_app.service.sim
     with opened_page(browser, shared_app.url) as alice, opened_page(browser, shared_app.url) as bob:
         alice.fill("#generate-prompt textarea", "Alice's lighthouse at dawn")

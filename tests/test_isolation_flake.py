@@ -13,8 +13,8 @@ fresh pages makes a return of the bug all but certain to show.
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, Page, Route, expect
 import pytest
+from playwright.sync_api import Browser, Page, Route, expect
 
 from .conftest import RunningApp, opened_page
 

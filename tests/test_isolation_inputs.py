@@ -23,17 +23,17 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import gradio as gr
 import pytest
 from gradio import utils as gradio_utils
 from gradio_client import Client, handle_file
 
-from playground.media import images
-from playground.media.images import ImageRejected, prepare_image
+from playground.media import ImageRejected, images, prepare_image
 
 from .visitor_app import VisitorApp, visitor_app
 
@@ -89,7 +89,7 @@ class Sent:
         self.start = (len(live.sim.submissions()), len(live.demo_sim.submissions()))
 
     def bodies(self) -> list[dict]:
-        new = self.live.sim.submissions()[self.start[0]:] + self.live.demo_sim.submissions()[self.start[1]:]
+        new = self.live.sim.submissions()[self.start[0] :] + self.live.demo_sim.submissions()[self.start[1] :]
         return [r.body or {} for r in new]
 
     def assert_none(self) -> None:
@@ -128,8 +128,14 @@ def judge(group: str, verdicts: list[tuple[str, str | None, tuple[str, ...]]]) -
             FIGURES.refused += 1
             continue
         FIGURES.wrong.append(label)
-        wrong.append(f"{label}: " + ("accepted, but it should be refused" if text is None
-                                     else f"the message does not say {expected!r}: {text}"))
+        wrong.append(
+            f"{label}: "
+            + (
+                "accepted, but it should be refused"
+                if text is None
+                else f"the message does not say {expected!r}: {text}"
+            )
+        )
     assert not wrong, "\n".join(wrong)
 
 
@@ -139,38 +145,80 @@ def gen(**kw: Any) -> dict[str, Any]:
 
 
 def image_call(**kw: Any) -> dict[str, Any]:
-    return {"first_frame_url": "https://example.invalid/frame.png", "duration": 4, "resolution": "720p",
-            "api_key": KEY, **kw}
+    return {
+        "first_frame_url": "https://example.invalid/frame.png",
+        "duration": 4,
+        "resolution": "720p",
+        "api_key": KEY,
+        **kw,
+    }
 
 
 # --------------------------------------------------------------------------- flags
 
 NOT_FLAGS: list[tuple[str, Any]] = [
-    ("'false ' (trailing space)", "false "), ("'no'", "no"), ("'yes'", "yes"), ("'off'", "off"),
-    ("0", 0), ("1", 1), ("'1'", "1"), ("'0'", "0"), ("null", None), ("''", ""), ("a list", [False]),
-    ("an object", {"value": False}), ("0.0", 0.0),
+    ("'false ' (trailing space)", "false "),
+    ("'no'", "no"),
+    ("'yes'", "yes"),
+    ("'off'", "off"),
+    ("0", 0),
+    ("1", 1),
+    ("'1'", "1"),
+    ("'0'", "0"),
+    ("null", None),
+    ("''", ""),
+    ("a list", [False]),
+    ("an object", {"value": False}),
+    ("0.0", 0.0),
 ]
 
 
 def test_flags_that_are_not_true_or_false_are_refused(live: VisitorApp, sent: Sent) -> None:
     verdicts = []
     for label, value in NOT_FLAGS:
-        verdicts.append((f"generate_audio {label}", refusal(live, "generate", PROMPT, **gen(generate_audio=value)),
-                         ("Not submitted", "generate_audio must be true or false")))
+        verdicts.append(
+            (
+                f"generate_audio {label}",
+                refusal(live, "generate", PROMPT, **gen(generate_audio=value)),
+                ("Not submitted", "generate_audio must be true or false"),
+            )
+        )
     for api, args in (("image2video", (PROMPT,)), ("first_last_frame", (PROMPT,))):
         kw = image_call(generate_audio="no")
         if api == "first_last_frame":
             kw["last_frame_url"] = "https://example.invalid/last.png"
-        verdicts.append((f"{api} generate_audio 'no'", refusal(live, api, *args, **kw),
-                         ("Not submitted", "generate_audio must be true or false")))
+        verdicts.append(
+            (
+                f"{api} generate_audio 'no'",
+                refusal(live, api, *args, **kw),
+                ("Not submitted", "generate_audio must be true or false"),
+            )
+        )
     for label, value in (("'no'", "no"), ("1", 1), ("null", None), ("'true '", "true ")):
-        verdicts.append((f"remix raw {label}", refusal(live, "remix", "Keep going", "https://example.invalid/clip.mp4",
-                                                       duration=4, resolution="720p", api_key=KEY, raw=value),
-                         ("Not submitted", "raw must be true or false")))
+        verdicts.append(
+            (
+                f"remix raw {label}",
+                refusal(
+                    live,
+                    "remix",
+                    "Keep going",
+                    "https://example.invalid/clip.mp4",
+                    duration=4,
+                    resolution="720p",
+                    api_key=KEY,
+                    raw=value,
+                ),
+                ("Not submitted", "raw must be true or false"),
+            )
+        )
     for label, value in (("'no'", "no"), ("0", 0), ("null", None)):
-        verdicts.append((f"estimate generate_audio {label}",
-                         refusal(live, "estimate", duration=4, resolution="720p", generate_audio=value),
-                         ("generate_audio must be true or false",)))
+        verdicts.append(
+            (
+                f"estimate generate_audio {label}",
+                refusal(live, "estimate", duration=4, resolution="720p", generate_audio=value),
+                ("generate_audio must be true or false",),
+            )
+        )
     judge("flags", verdicts)
     sent.assert_none()
 
@@ -225,12 +273,17 @@ NOT_NUMBERS: list[tuple[str, dict[str, Any], str]] = [
 
 
 def test_numbers_that_are_not_whole_numbers_are_refused(live: VisitorApp, sent: Sent) -> None:
-    verdicts = [(label, refusal(live, "generate", PROMPT, **kw), ("Not submitted", says))
-                for label, kw, says in NOT_NUMBERS]
-    verdicts += [("estimate duration 'abc'", refusal(live, "estimate", duration="abc", resolution="720p"),
-                  ("duration",)),
-                 ("estimate sample_count true", refusal(live, "estimate", duration=4, resolution="720p",
-                                                        sample_count=True), ("sample_count must be a whole number",))]
+    verdicts = [
+        (label, refusal(live, "generate", PROMPT, **kw), ("Not submitted", says)) for label, kw, says in NOT_NUMBERS
+    ]
+    verdicts += [
+        ("estimate duration 'abc'", refusal(live, "estimate", duration="abc", resolution="720p"), ("duration",)),
+        (
+            "estimate sample_count true",
+            refusal(live, "estimate", duration=4, resolution="720p", sample_count=True),
+            ("sample_count must be a whole number",),
+        ),
+    ]
     judge("numbers", verdicts)
     too_long = next(text for label, text, _ in verdicts if label == "duration 5000 digits")
     assert "9" * 100 not in (too_long or ""), "a refusal repeats a huge value back"
@@ -257,8 +310,12 @@ NOT_CHOICES: list[tuple[str, str, dict[str, Any], str]] = [
     ("resize_mode a list", "image2video", image_call(resize_mode=["pad"]), "resize_mode must be one of"),
     ("prompt a list", "generate", gen(), "prompt must be text"),
     ("prompt a number", "generate", gen(), "prompt must be text"),
-    ("negative_prompt a list", "generate", gen(model="veo-3.1", duration=8, negative_prompt=["blur"]),
-     "negative_prompt must be text"),
+    (
+        "negative_prompt a list",
+        "generate",
+        gen(model="veo-3.1", duration=8, negative_prompt=["blur"]),
+        "negative_prompt must be text",
+    ),
     ("api_key a list", "generate", gen(api_key=["sk-abc"]), "api_key must be text"),
     ("first_frame_url a number", "image2video", image_call(first_frame_url=5), "first_frame_url must be text"),
     ("source_url an object", "remix", dict(duration=4, resolution="720p", api_key=KEY), "source_url must be text"),
@@ -276,9 +333,11 @@ def test_choices_and_texts_of_the_wrong_type_are_refused_by_name(live: VisitorAp
         elif api == "remix":
             args = (PROMPT, {"url": "https://example.invalid/clip.mp4"})
         verdicts.append((label, refusal(live, api, *args, **kw), ("Not submitted", says)))
-    verdicts += [("estimate action a list", refusal(live, "estimate", action=["generate"]), ("action must be one of",)),
-                 ("estimate action 0", refusal(live, "estimate", action=0), ("action must be one of",)),
-                 ("estimate model a list", refusal(live, "estimate", model=["veo-3.1"]), ("model must be one of",))]
+    verdicts += [
+        ("estimate action a list", refusal(live, "estimate", action=["generate"]), ("action must be one of",)),
+        ("estimate action 0", refusal(live, "estimate", action=0), ("action must be one of",)),
+        ("estimate model a list", refusal(live, "estimate", model=["veo-3.1"]), ("model must be one of",)),
+    ]
     judge("choices and texts", verdicts)
     key_refusal = next(text for label, text, _ in verdicts if label == "api_key a list")
     assert "sk-abc" not in (key_refusal or ""), "a refusal repeats the key"
@@ -287,8 +346,10 @@ def test_choices_and_texts_of_the_wrong_type_are_refused_by_name(live: VisitorAp
 
 def test_several_unreadable_values_are_named_together(live: VisitorApp, sent: Sent) -> None:
     text = refusal(live, "generate", PROMPT, **gen(generate_audio="no", duration="abc", resolution=[1]))
-    judge("choices and texts", [("three bad values at once", text,
-                                 ("generate_audio", "duration", "resolution must be one of"))])
+    judge(
+        "choices and texts",
+        [("three bad values at once", text, ("generate_audio", "duration", "resolution must be one of"))],
+    )
     sent.assert_none()
 
 
@@ -305,19 +366,28 @@ HIDDEN_CONTROLS = [
 
 
 def test_del_and_c1_controls_in_prompts_are_refused(live: VisitorApp, sent: Sent) -> None:
-    verdicts = [(f"prompt {label}", refusal(live, "generate", text, **gen()), ("Not submitted", "control characters"))
-                for label, text in HIDDEN_CONTROLS]
-    verdicts += [(f"negative_prompt {label}",
-                  refusal(live, "generate", PROMPT, **gen(model="veo-3.1", duration=8, negative_prompt=text)),
-                  ("Not submitted", "negative_prompt contains control characters"))
-                 for label, text in HIDDEN_CONTROLS + [("escape", "\x1b[31mblur"), ("NUL", "blur\x00")]]
+    verdicts = [
+        (f"prompt {label}", refusal(live, "generate", text, **gen()), ("Not submitted", "control characters"))
+        for label, text in HIDDEN_CONTROLS
+    ]
+    verdicts += [
+        (
+            f"negative_prompt {label}",
+            refusal(live, "generate", PROMPT, **gen(model="veo-3.1", duration=8, negative_prompt=text)),
+            ("Not submitted", "negative_prompt contains control characters"),
+        )
+        for label, text in HIDDEN_CONTROLS + [("escape", "\x1b[31mblur"), ("NUL", "blur\x00")]
+    ]
     judge("control characters", verdicts)
     sent.assert_none()
 
 
 def test_line_breaks_tabs_and_visible_unicode_still_pass(live: VisitorApp) -> None:
-    fine = ["two lines\nof prompt\r\nand a\ttab", "café ñ ß — “quotes” ¡olé! ¿qué? «guillemets» ¤ ÿ",
-            "no\u00a0break space and soft\u00adhyphen"]
+    fine = [
+        "two lines\nof prompt\r\nand a\ttab",
+        "café ñ ß — “quotes” ¡olé! ¿qué? «guillemets» ¤ ÿ",
+        "no\u00a0break space and soft\u00adhyphen",
+    ]
     watch = Sent(live)
     for text in fine:
         assert refusal(live, "generate", text, **gen()) is None, text
@@ -328,13 +398,15 @@ def test_line_breaks_tabs_and_visible_unicode_still_pass(live: VisitorApp) -> No
 
 
 def test_controls_and_wrong_types_are_refused_over_the_wire(client: Client, live: VisitorApp, sent: Sent) -> None:
-    calls = [("prompt with DEL", (PROMPT + "\x7f",), gen(), "control characters"),
-             ("prompt with C1 CSI", ("\x9b2J" + PROMPT,), gen(), "control characters"),
-             ("generate_audio 'no'", (PROMPT,), gen(generate_audio="no"), "generate_audio must be true or false"),
-             ("generate_audio 0", (PROMPT,), gen(generate_audio=0), "generate_audio must be true or false"),
-             ("resolution a list", (PROMPT,), gen(resolution=["720p"]), "resolution must be one of"),
-             ("model a list", (PROMPT,), gen(model=["veo-3.1"]), "model must be one of"),
-             ("duration true", (PROMPT,), gen(duration=True), "duration must be a whole number")]
+    calls = [
+        ("prompt with DEL", (PROMPT + "\x7f",), gen(), "control characters"),
+        ("prompt with C1 CSI", ("\x9b2J" + PROMPT,), gen(), "control characters"),
+        ("generate_audio 'no'", (PROMPT,), gen(generate_audio="no"), "generate_audio must be true or false"),
+        ("generate_audio 0", (PROMPT,), gen(generate_audio=0), "generate_audio must be true or false"),
+        ("resolution a list", (PROMPT,), gen(resolution=["720p"]), "resolution must be one of"),
+        ("model a list", (PROMPT,), gen(model=["veo-3.1"]), "model must be one of"),
+        ("duration true", (PROMPT,), gen(duration=True), "duration must be a whole number"),
+    ]
     jobs = [client.submit(*args, api_name="/generate", **kw) for _, args, kw, _ in calls]
     texts: list[str | None] = []
     for job in jobs:
@@ -343,7 +415,10 @@ def test_controls_and_wrong_types_are_refused_over_the_wire(client: Client, live
             texts.append(None)
         except Exception as exc:  # gradio_client's AppError carries the gr.Error message
             texts.append(str(exc))
-    judge("over the wire", [(label, text, ("Not submitted", says)) for (label, _, _, says), text in zip(calls, texts)])
+    judge(
+        "over the wire",
+        [(label, text, ("Not submitted", says)) for (label, _, _, says), text in zip(calls, texts, strict=False)],
+    )
     sent.assert_none()
 
 
@@ -365,8 +440,9 @@ def server_picture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_upload_arguments_must_be_files_uploaded_with_the_call(live: VisitorApp, sent: Sent,
-                                                               server_picture: Path) -> None:
+def test_upload_arguments_must_be_files_uploaded_with_the_call(
+    live: VisitorApp, sent: Sent, server_picture: Path
+) -> None:
     """Demo mode (no key), where an accepted frame would be hosted and the run submitted."""
     uploads = gradio_utils.get_upload_folder()
     escape = Path(uploads) / os.path.relpath(server_picture, uploads)  # "/tmp/gradio/../pytest-of-…/frame.png"
@@ -376,12 +452,24 @@ def test_upload_arguments_must_be_files_uploaded_with_the_call(live: VisitorApp,
         ("first_frame a number (crashed)", "image2video", 5, "first_frame must be an uploaded file"),
         ("first_frame a list (crashed)", "image2video", ["x"], "first_frame must be an uploaded file"),
         ("first_frame with a number as path", "image2video", {"path": 5}, "first_frame must be an uploaded file"),
-        ("first_frame naming a server file", "image2video", {"path": str(server_picture)},
-         "first_frame must be a file uploaded with this call"),
-        ("first_frame climbing out of the upload folder", "image2video", {"path": str(escape)},
-         "first_frame must be a file uploaded with this call"),
-        ("last_frame naming a server file", "first_last_frame", {"path": str(server_picture)},
-         "last_frame must be a file uploaded with this call"),
+        (
+            "first_frame naming a server file",
+            "image2video",
+            {"path": str(server_picture)},
+            "first_frame must be a file uploaded with this call",
+        ),
+        (
+            "first_frame climbing out of the upload folder",
+            "image2video",
+            {"path": str(escape)},
+            "first_frame must be a file uploaded with this call",
+        ),
+        (
+            "last_frame naming a server file",
+            "first_last_frame",
+            {"path": str(server_picture)},
+            "last_frame must be a file uploaded with this call",
+        ),
     ]
     verdicts = []
     for label, api, upload, says in cases:
@@ -395,24 +483,34 @@ def test_upload_arguments_must_be_files_uploaded_with_the_call(live: VisitorApp,
     sent.assert_none()
 
 
-def test_a_server_path_is_refused_over_the_wire(client: Client, live: VisitorApp, sent: Sent,
-                                                server_picture: Path) -> None:
+def test_a_server_path_is_refused_over_the_wire(
+    client: Client, live: VisitorApp, sent: Sent, server_picture: Path
+) -> None:
     try:
-        client.predict(PROMPT, api_name="/image2video", first_frame={"path": str(server_picture)},
-                       duration=4, resolution="720p")
+        client.predict(
+            PROMPT, api_name="/image2video", first_frame={"path": str(server_picture)}, duration=4, resolution="720p"
+        )
         text = None
     except Exception as exc:
         text = str(exc)
-    judge("over the wire", [("first_frame naming a file on the server", text,
-                             ("Not submitted", "first_frame must be a file uploaded with this call"))])
+    judge(
+        "over the wire",
+        [
+            (
+                "first_frame naming a file on the server",
+                text,
+                ("Not submitted", "first_frame must be a file uploaded with this call"),
+            )
+        ],
+    )
     sent.assert_none()
 
 
-def test_a_frame_uploaded_with_the_call_still_runs(client: Client, live: VisitorApp,
-                                                   server_picture: Path) -> None:
+def test_a_frame_uploaded_with_the_call_still_runs(client: Client, live: VisitorApp, server_picture: Path) -> None:
     watch = Sent(live)
-    client.predict(PROMPT, api_name="/image2video", first_frame=handle_file(str(server_picture)),
-                   duration=4, resolution="720p")
+    client.predict(
+        PROMPT, api_name="/image2video", first_frame=handle_file(str(server_picture)), duration=4, resolution="720p"
+    )
     assert len(watch.bodies()) == 1
     FIGURES.count("uploads")
     FIGURES.read_as_meant += 1
@@ -441,15 +539,21 @@ def zeros_zlib(total: int) -> bytes:
     return b"\x78\xda" + first + again * repeats + last + struct.pack(">I", check)
 
 
-def flat_png(width: int, height: int, *, color_type: int = 6, bit_depth: int = 8,
-             extra_chunks: tuple[bytes, ...] = ()) -> bytes:
+def flat_png(
+    width: int, height: int, *, color_type: int = 6, bit_depth: int = 8, extra_chunks: tuple[bytes, ...] = ()
+) -> bytes:
     """A valid PNG of one flat colour (each row: filter byte 0, then zeros): tiny on disk however
     large it decodes."""
     channels = {0: 1, 2: 3, 4: 2, 6: 4}[color_type]
     pixels = zeros_zlib(height * (1 + width * channels * bit_depth // 8))
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + b"".join(extra_chunks)
-            + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + b"".join(extra_chunks)
+        + _chunk(b"IDAT", pixels)
+        + _chunk(b"IEND", b"")
+    )
 
 
 def ztxt_chunks(count: int, inflated: int) -> tuple[bytes, ...]:
@@ -475,13 +579,18 @@ class Bomb:
 BOMBS = [
     Bomb("7000×7000 RGBA, 196 MB of pixels", lambda: flat_png(7000, 7000), "MB of pixel data"),
     Bomb("6000×6000 16-bit RGBA, 288 MB of pixels", lambda: flat_png(6000, 6000, bit_depth=16), "MB of pixel data"),
-    Bomb("7000×7000 16-bit grey+alpha, 196 MB", lambda: flat_png(7000, 7000, color_type=4, bit_depth=16),
-         "MB of pixel data"),
+    Bomb(
+        "7000×7000 16-bit grey+alpha, 196 MB",
+        lambda: flat_png(7000, 7000, color_type=4, bit_depth=16),
+        "MB of pixel data",
+    ),
     Bomb("12000×12000 RGBA (the brief's example)", lambda: flat_png(12000, 12000), "pixels"),
-    Bomb("60 text chunks of 1 MB each", lambda: flat_png(64, 64, extra_chunks=ztxt_chunks(60, MIB)),
-         "embedded text"),
-    Bomb("colour profile inflating to 2 MB", lambda: flat_png(64, 64, extra_chunks=(iccp_chunk(2 * MIB),)),
-         "colour profile"),
+    Bomb("60 text chunks of 1 MB each", lambda: flat_png(64, 64, extra_chunks=ztxt_chunks(60, MIB)), "embedded text"),
+    Bomb(
+        "colour profile inflating to 2 MB",
+        lambda: flat_png(64, 64, extra_chunks=(iccp_chunk(2 * MIB),)),
+        "colour profile",
+    ),
 ]
 
 
@@ -496,8 +605,9 @@ def bomb_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_bombs_are_small_on_disk(bomb_files: dict[str, Path]) -> None:
-    assert all(path.stat().st_size < 1_000_000 for path in bomb_files.values()), \
-        {label: path.stat().st_size for label, path in bomb_files.items()}
+    assert all(path.stat().st_size < 1_000_000 for path in bomb_files.values()), {
+        label: path.stat().st_size for label, path in bomb_files.items()
+    }
 
 
 def test_images_that_inflate_are_refused_in_plain_words(bomb_files: dict[str, Path]) -> None:
@@ -512,36 +622,52 @@ def test_images_that_inflate_are_refused_in_plain_words(bomb_files: dict[str, Pa
     judge("inflating images", verdicts)
 
 
-def test_bombs_are_refused_by_the_endpoints_before_anything_is_sent(live: VisitorApp, sent: Sent,
-                                                                    bomb_files: dict[str, Path]) -> None:
+def test_bombs_are_refused_by_the_endpoints_before_anything_is_sent(
+    live: VisitorApp, sent: Sent, bomb_files: dict[str, Path]
+) -> None:
     """Demo mode (no key), where an accepted image is hosted by the simulator and the run submitted."""
     verdicts = []
     for bomb in BOMBS[:2] + BOMBS[4:]:
-        text = refusal(live, "image2video", PROMPT, first_frame={"path": str(as_uploaded(bomb_files[bomb.label]))},
-                       duration=4, resolution="720p")
+        text = refusal(
+            live,
+            "image2video",
+            PROMPT,
+            first_frame={"path": str(as_uploaded(bomb_files[bomb.label]))},
+            duration=4,
+            resolution="720p",
+        )
         verdicts.append((f"image2video {bomb.label}", text, ("Not submitted", "first frame image", bomb.says)))
     judge("inflating images", verdicts)
     sent.assert_none()
 
 
-def test_a_bomb_is_refused_over_the_wire(client: Client, live: VisitorApp, sent: Sent,
-                                         bomb_files: dict[str, Path]) -> None:
+def test_a_bomb_is_refused_over_the_wire(
+    client: Client, live: VisitorApp, sent: Sent, bomb_files: dict[str, Path]
+) -> None:
     first = bomb_files[BOMBS[0].label]
     try:
-        client.predict(PROMPT, api_name="/first_last_frame", first_frame=handle_file(str(first)),
-                       last_frame=handle_file(str(first)), duration=4, resolution="720p")
+        client.predict(
+            PROMPT,
+            api_name="/first_last_frame",
+            first_frame=handle_file(str(first)),
+            last_frame=handle_file(str(first)),
+            duration=4,
+            resolution="720p",
+        )
         text = None
     except Exception as exc:
         text = str(exc)
-    judge("over the wire", [("first_last_frame with two 196 MB bombs", text,
-                             ("Not submitted", "first frame image", "MB of pixel data"))])
+    judge(
+        "over the wire",
+        [("first_last_frame with two 196 MB bombs", text, ("Not submitted", "first frame image", "MB of pixel data"))],
+    )
     sent.assert_none()
 
 
 _PEAK = """
 import json, resource, sys
 from pathlib import Path
-from playground.media.images import ImageRejected, prepare_image
+from playground.media import ImageRejected, prepare_image
 data = Path(sys.argv[1]).read_bytes()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
@@ -557,8 +683,14 @@ print(json.dumps({"message": message, "grown_kib": grown}))
 def test_a_bomb_is_refused_from_its_header_without_decoding(bomb_files: dict[str, Path]) -> None:
     """The process's peak memory barely moves while it refuses a 196 MB image: nothing was decoded."""
     for bomb in (BOMBS[0], BOMBS[1]):
-        done = subprocess.run([sys.executable, "-c", _PEAK, str(bomb_files[bomb.label])], capture_output=True,
-                              text=True, timeout=120, cwd=Path(__file__).resolve().parents[1], check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK, str(bomb_files[bomb.label])],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[1],
+            check=True,
+        )
         report = json.loads(done.stdout)
         assert report["message"] and bomb.says in report["message"], report
         assert report["grown_kib"] < 40 * 1024, f"{bomb.label}: peak memory grew {report['grown_kib'] // 1024} MB"
@@ -588,28 +720,53 @@ def _page_form(action: str) -> tuple[Any, dict[str, object]]:
     """An action tab's form with stand-in controls (``form_values`` only looks values up by control)."""
     from playground.web.form import ActionForm
 
-    names = ("model", "model_info", "prompt", "duration", "resolution", "aspect_ratio", "audio", "samples",
-             "negative_prompt", "seed", "person", "enhance_prompt", "callback_url")
+    names = (
+        "model",
+        "model_info",
+        "prompt",
+        "duration",
+        "resolution",
+        "aspect_ratio",
+        "audio",
+        "samples",
+        "negative_prompt",
+        "seed",
+        "person",
+        "enhance_prompt",
+        "callback_url",
+    )
     controls = {name: object() for name in names + (("raw",) if action == "remix" else ())}
     return ActionForm(action=action, **controls), controls
 
 
 def test_the_page_reads_flags_the_same_way() -> None:
     """A page event can be sent by hand too: its checkbox value reaches the handler as given."""
-    from playground.veo import catalog
+    from playground import veo
 
     form, c = _page_form("generate")
-    base = {c["model"]: "veo3.1-fast-official", c["prompt"]: PROMPT, c["duration"]: 4, c["resolution"]: "720p",
-            c["aspect_ratio"]: "16:9", c["samples"]: 1}
-    built = catalog.build_request(form.form_values({**base, c["audio"]: "false"}))
+    base = {
+        c["model"]: "veo3.1-fast-official",
+        c["prompt"]: PROMPT,
+        c["duration"]: 4,
+        c["resolution"]: "720p",
+        c["aspect_ratio"]: "16:9",
+        c["samples"]: 1,
+    }
+    built = veo.build_request(form.form_values({**base, c["audio"]: "false"}))
     assert built.ok and built.body["generate_audio"] is False, built.problems
-    refused = catalog.check(form.form_values({**base, c["audio"]: "no"}))
+    refused = veo.check(form.form_values({**base, c["audio"]: "no"}))
     remix, r = _page_form("remix")
-    refused_raw = catalog.check(remix.form_values({r["model"]: "veo3.1-fast-official", r["prompt"]: PROMPT,
-                                                   r["raw"]: 1}))
-    judge("page controls", [("page audio 'no'", "; ".join(p.message for p in refused) or None,
-                             ("generate_audio must be true or false",)),
-                            ("page raw 1", "; ".join(p.message for p in refused_raw) or None,
-                             ("raw must be true or false",))])
+    refused_raw = veo.check(remix.form_values({r["model"]: "veo3.1-fast-official", r["prompt"]: PROMPT, r["raw"]: 1}))
+    judge(
+        "page controls",
+        [
+            (
+                "page audio 'no'",
+                "; ".join(p.message for p in refused) or None,
+                ("generate_audio must be true or false",),
+            ),
+            ("page raw 1", "; ".join(p.message for p in refused_raw) or None, ("raw must be true or false",)),
+        ],
+    )
     FIGURES.count("page controls")
     FIGURES.read_as_meant += 1

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,9 +21,8 @@ from gradio_client import Client
 from playwright.sync_api import Browser, Page, expect
 
 from playground.app import Playground, create_playground
-from playground.runs.media_links import MediaLinks
+from playground.runs import MediaLinks, RunRecord
 from playground.settings import Settings
-from playground.runs.store import RunRecord
 
 from .conftest import RunningApp, opened_page
 from .test_browser import choose, run_and_wait
@@ -48,15 +47,23 @@ def copies_in_gradio_cache(playground: Playground, original: Path, since: float)
     wanted = hashlib.sha256(original.read_bytes()).digest()
     size = original.stat().st_size
     cache = Path(playground.blocks.GRADIO_CACHE)
-    return [p for p in cache.rglob("*") if p.is_file() and p.stat().st_size == size and p.stat().st_mtime >= since
-            and hashlib.sha256(p.read_bytes()).digest() == wanted]
+    return [
+        p
+        for p in cache.rglob("*")
+        if p.is_file()
+        and p.stat().st_size == size
+        and p.stat().st_mtime >= since
+        and hashlib.sha256(p.read_bytes()).digest() == wanted
+    ]
 
 
 def wait_until_playable(page: Page, selector: str) -> None:
     expect(page.locator(selector)).to_have_count(1, timeout=15_000)
     page.wait_for_function(
         "(sel) => { const v = document.querySelector(sel); return v && v.readyState >= 1 && v.duration > 3; }",
-        arg=selector, timeout=15_000)
+        arg=selector,
+        timeout=15_000,
+    )
 
 
 def open_history_and_play_newest(page: Page) -> tuple[str, str]:
@@ -97,8 +104,9 @@ def test_a_visitors_links_name_no_server_path_and_strangers_get_no_file(browser:
         for path in (video, poster_file, video.resolve()):
             answer = stranger.get(f"/gradio_api/file={path}")
             assert 400 <= answer.status_code < 500, f"{path} was served: {answer.status_code}"
-    assert copies_in_gradio_cache(app.playground, video, started) == [], \
+    assert copies_in_gradio_cache(app.playground, video, started) == [], (
         "Gradio copied the video into its cache, where /gradio_api/file=/tmp/... serves it to anyone"
+    )
 
     with httpx.Client(timeout=10) as own:
         answer = own.get(history_video)
@@ -182,12 +190,13 @@ def test_api_results_are_signed_links_that_play_with_range_requests(app: Running
     assert Path(downloaded).read_bytes()[4:8] == b"ftyp"
 
 
-def test_forged_expired_and_unknown_links_all_get_the_same_404(app: RunningApp, api_run, links: MediaLinks,
-                                                               http: httpx.Client) -> None:
+def test_forged_expired_and_unknown_links_all_get_the_same_404(
+    app: RunningApp, api_run, links: MediaLinks, http: httpx.Client
+) -> None:
     record, _ = api_run
     good = links.path(record.run_id, "0")
     assert http.get(good).status_code == 200
-    token, name = good[len(LINK):].split("/")
+    token, name = good[len(LINK) :].split("/")
     tampered_sig = token[:-1] + ("A" if token[-1] != "A" else "B")
     tampered_run = ("a" if token[0] != "a" else "b") + token[1:]
     lifetime = links.lifetime_seconds
@@ -210,8 +219,9 @@ def test_forged_expired_and_unknown_links_all_get_the_same_404(app: RunningApp, 
     assert links.path(record.run_id, "0", now=time.time() - lifetime + 600) != good  # still valid, re-signed
 
 
-def test_posters_are_signed_too_and_status_cards_are_plain_tiles(app: RunningApp, api_run, links: MediaLinks,
-                                                                 http: httpx.Client) -> None:
+def test_posters_are_signed_too_and_status_cards_are_plain_tiles(
+    app: RunningApp, api_run, links: MediaLinks, http: httpx.Client
+) -> None:
     record, _ = api_run
     poster = http.get(links.path(record.run_id, "poster"))
     assert poster.status_code == 200 and poster.headers["content-type"] == "image/jpeg"

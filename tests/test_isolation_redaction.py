@@ -19,10 +19,11 @@ import itertools
 import json
 import secrets
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import fastapi
@@ -33,14 +34,12 @@ from fastapi.responses import FileResponse, JSONResponse
 from gradio_client import Client
 from playwright.sync_api import Browser, Page, expect
 
-from playground.wave import errors
 from playground.app import Playground, create_playground
-from playground.wave.client import RetryPolicy, WaveClient
 from playground.net.loopback import ServerThread
-from playground.wave.redact import MARKER, Redactor
-from playground.runs.engine import Connection, cancel_task
+from playground.runs import Connection, cancel_task
 from playground.settings import Settings
 from playground.simulator.render import RenderSpec, render_video
+from playground.wave import MARKER, Redactor, RetryPolicy, WaveClient, errors
 
 from .conftest import opened_page
 from .test_browser import choose
@@ -86,16 +85,29 @@ class EchoProvider:
 
     def echo(self, auth: str) -> str:
         """The request's credentials as a careless provider repeats them, in several spellings."""
-        return (f"Authorization: {auth} (trace {b64('Authorization: ' + auth)}, "
-                f"url {quote(self.base_url + '/v1/tasks?key=' + auth.removeprefix('Bearer '), safe=':/')})")
+        return (
+            f"Authorization: {auth} (trace {b64('Authorization: ' + auth)}, "
+            f"url {quote(self.base_url + '/v1/tasks?key=' + auth.removeprefix('Bearer '), safe=':/')})"
+        )
 
     def task_json(self, task: EchoTask, status: str, **more: Any) -> dict[str, Any]:
         key = task.auth.removeprefix("Bearer ")
-        return {"task_id": task.task_id, "model": "veo3.1-fast", "action": "generate", "status": status,
-                "progress": 100 if status == "completed" else 0, "created_at": int(time.time() * 1000),
-                "debug": {"auth": task.auth, task.auth: "request header", "b64": b64(task.auth),
-                          "echo": [self.echo(task.auth)]},
-                "urls": {"get": f"{self.base_url}/v1/tasks/{task.task_id}?key={quote(key)}"}, **more}
+        return {
+            "task_id": task.task_id,
+            "model": "veo3.1-fast",
+            "action": "generate",
+            "status": status,
+            "progress": 100 if status == "completed" else 0,
+            "created_at": int(time.time() * 1000),
+            "debug": {
+                "auth": task.auth,
+                task.auth: "request header",
+                "b64": b64(task.auth),
+                "echo": [self.echo(task.auth)],
+            },
+            "urls": {"get": f"{self.base_url}/v1/tasks/{task.task_id}?key={quote(key)}"},
+            **more,
+        }
 
     def app(self) -> fastapi.FastAPI:
         app = fastapi.FastAPI()
@@ -126,24 +138,36 @@ class EchoProvider:
         async def get(task_id: str, request: Request) -> Any:
             task = self.tasks.get(task_id)
             if task is None or request.headers.get("authorization") != task.auth:
-                return refuse(404, f"No task {task_id} for {self.echo(request.headers.get('authorization', ''))}",
-                              "not_found")
+                return refuse(
+                    404, f"No task {task_id} for {self.echo(request.headers.get('authorization', ''))}", "not_found"
+                )
             if task.scenario == "fail-task" or task.cancel_refused:
-                return self.task_json(task, "failed", error={
-                    "message": f"Render failed: the upstream model rejected {self.echo(task.auth)}",
-                    "code": "task_failed"})
+                return self.task_json(
+                    task,
+                    "failed",
+                    error={
+                        "message": f"Render failed: the upstream model rejected {self.echo(task.auth)}",
+                        "code": "task_failed",
+                    },
+                )
             if task.scenario == "stay-queued":
                 return self.task_json(task, "queued")
-            return self.task_json(task, "completed", completed_at=int(time.time() * 1000), result={
-                "videos": [{"url": [f"{self.base_url}/media/{task.task_id}.mp4"],
-                            "expires_at": int(time.time()) + 86400}]})
+            return self.task_json(
+                task,
+                "completed",
+                completed_at=int(time.time() * 1000),
+                result={
+                    "videos": [
+                        {"url": [f"{self.base_url}/media/{task.task_id}.mp4"], "expires_at": int(time.time()) + 86400}
+                    ]
+                },
+            )
 
         @app.post("/v1/tasks/{task_id}/cancel")
         async def cancel(task_id: str, request: Request) -> Any:
             task = self.tasks[task_id]
             task.cancel_refused = True  # the next poll sees it fail, so the run ends
-            return refuse(409, f"Task already started, it cannot be cancelled. {self.echo(task.auth)}",
-                          "cannot_cancel")
+            return refuse(409, f"Task already started, it cannot be cancelled. {self.echo(task.auth)}", "cannot_cancel")
 
         @app.get("/media/{name}")
         async def media(name: str) -> FileResponse:
@@ -180,10 +204,20 @@ class Texts:
         """Where any key shows, whole, as its ``Bearer`` header, base64-encoded or percent-encoded."""
         needles = {CANARY}
         for key in KEYS:
-            needles |= {key, f"Bearer {key}", b64(key), b64(f"Bearer {key}"), b64(f"Authorization: Bearer {key}"),
-                        quote(key, safe="")}
-        return [f"{where}: …{text[max(0, text.find(n) - 80):text.find(n) + 80]}…"
-                for where, text in self.items for n in needles if n in text]
+            needles |= {
+                key,
+                f"Bearer {key}",
+                b64(key),
+                b64(f"Bearer {key}"),
+                b64(f"Authorization: Bearer {key}"),
+                quote(key, safe=""),
+            }
+        return [
+            f"{where}: …{text[max(0, text.find(n) - 80) : text.find(n) + 80]}…"
+            for where, text in self.items
+            for n in needles
+            if n in text
+        ]
 
 
 SEEN = Texts()
@@ -214,8 +248,9 @@ def add_stored(texts: Texts, settings: Settings, logs: Collect, capfd: pytest.Ca
     texts.add("stdout", out)
     texts.add("stderr", err)
     texts.add("app log", "\n".join(logs.lines))
-    assert any(line.startswith("httpcore") and " DEBUG " in line for line in logs.lines), \
+    assert any(line.startswith("httpcore") and " DEBUG " in line for line in logs.lines), (
         "no DEBUG lines from httpcore: the log capture is not working"
+    )
     stored = [p for p in (settings.db_path, settings.db_path.with_name(settings.db_path.name + "-wal")) if p.exists()]
     assert settings.db_path in stored, "the run history was not found"
     texts.add("history database", "".join(path.read_bytes().decode("latin-1") for path in stored))
@@ -247,8 +282,9 @@ def launch(settings: Settings, env: dict[str, str]) -> LiveApp:
 
 @pytest.fixture(scope="module")
 def server_app(provider: EchoProvider, logs: Collect, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    settings = Settings(api_key=SERVER_KEY, base_url=provider.base_url,
-                        data_dir=tmp_path_factory.mktemp("echo-server-key"))
+    settings = Settings(
+        api_key=SERVER_KEY, base_url=provider.base_url, data_dir=tmp_path_factory.mktemp("echo-server-key")
+    )
     live = launch(settings, {})
     try:
         yield live
@@ -258,8 +294,12 @@ def server_app(provider: EchoProvider, logs: Collect, tmp_path_factory: pytest.T
 
 @pytest.fixture(scope="module")
 def visitor_app(provider: EchoProvider, logs: Collect, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    settings = Settings(base_url=provider.base_url, data_dir=tmp_path_factory.mktemp("echo-visitor-key"),
-                        sim_queue_seconds=0.05, sim_processing_seconds=0.2)
+    settings = Settings(
+        base_url=provider.base_url,
+        data_dir=tmp_path_factory.mktemp("echo-visitor-key"),
+        sim_queue_seconds=0.05,
+        sim_processing_seconds=0.2,
+    )
     live = launch(settings, {"UPLOAD_HOSTS": "loopback"})  # a host name it does not configure: no uploads
     try:
         yield live
@@ -279,8 +319,7 @@ API_PATHS = [
     ApiPath("reject-400", ("refused the request as invalid", "Invalid parameters in your request")),
     ApiPath("crash-500", ("may have been created", "Internal error while handling")),
     ApiPath("refuse-401", ("API key was refused", "Invalid API key")),
-    ApiPath("fail-task", ("could not make this video", "Render failed: the upstream model rejected",
-                          "[task_failed]")),
+    ApiPath("fail-task", ("could not make this video", "Render failed: the upstream model rejected", "[task_failed]")),
     ApiPath("bad-json", ("may have been created", "unreadable task JSON")),
     ApiPath("extras", (), ok=True),
 ]
@@ -289,9 +328,16 @@ API_PATHS = [
 def drive_api(live: LiveApp, provider: EchoProvider, key: str, mode: str) -> dict[str, tuple[bool, str]]:
     """Every API path at once through ``/generate``; the answer or the error text of each."""
     client = Client(live.url, verbose=False)
-    jobs = {p.scenario: client.submit(f"{p.scenario} a lighthouse in a storm {mode}", api_name="/generate",
-                                      duration=4, resolution="720p", api_key="" if mode == "server" else key)
-            for p in API_PATHS}
+    jobs = {
+        p.scenario: client.submit(
+            f"{p.scenario} a lighthouse in a storm {mode}",
+            api_name="/generate",
+            duration=4,
+            resolution="720p",
+            api_key="" if mode == "server" else key,
+        )
+        for p in API_PATHS
+    }
     answers: dict[str, tuple[bool, str]] = {}
     for scenario, job in jobs.items():
         try:
@@ -317,7 +363,8 @@ def check_answers(answers: dict[str, tuple[bool, str]], provider: EchoProvider, 
 
 
 def test_the_server_key_echoed_back_is_never_shown_logged_or_stored(
-        server_app: LiveApp, provider: EchoProvider, logs: Collect, capfd: pytest.CaptureFixture) -> None:
+    server_app: LiveApp, provider: EchoProvider, logs: Collect, capfd: pytest.CaptureFixture
+) -> None:
     answers = drive_api(server_app, provider, SERVER_KEY, "server")
     texts = Texts()
     for scenario, (_, text) in answers.items():
@@ -328,7 +375,8 @@ def test_the_server_key_echoed_back_is_never_shown_logged_or_stored(
 
 
 def test_a_visitor_key_echoed_back_is_never_shown_logged_or_stored(
-        visitor_app: LiveApp, provider: EchoProvider, logs: Collect, capfd: pytest.CaptureFixture) -> None:
+    visitor_app: LiveApp, provider: EchoProvider, logs: Collect, capfd: pytest.CaptureFixture
+) -> None:
     answers = drive_api(visitor_app, provider, VISITOR_KEY, "visitor")
     texts = Texts()
     for scenario, (_, text) in answers.items():
@@ -341,6 +389,7 @@ def test_a_visitor_key_echoed_back_is_never_shown_logged_or_stored(
 def test_a_cancel_refusal_that_echoes_the_key_is_redacted(provider: EchoProvider) -> None:
     """What the page's Cancel button shows (``cancel_task``) on a visitor's key, with the server's key
     also in play: neither is in the sentence, which still says why the cancel failed."""
+
     async def scenario() -> str:
         conn = Connection("visitor-key", provider.base_url, VISITOR_KEY)
         async with conn.client(Settings(api_key=SERVER_KEY)) as client:
@@ -365,8 +414,9 @@ def run_in_page(page: Page, prompt: str) -> None:
 
 
 @pytest.mark.browser
-def test_the_page_never_shows_the_echoed_key(browser: Browser, server_app: LiveApp, provider: EchoProvider,
-                                             logs: Collect, capfd: pytest.CaptureFixture) -> None:
+def test_the_page_never_shows_the_echoed_key(
+    browser: Browser, server_app: LiveApp, provider: EchoProvider, logs: Collect, capfd: pytest.CaptureFixture
+) -> None:
     texts = Texts()
     with opened_page(browser, server_app.url) as page:
         status = page.locator("#generate-status #run-status")
@@ -411,8 +461,9 @@ def test_the_page_never_shows_the_echoed_key(browser: Browser, server_app: LiveA
 
 
 def _refusing(reason: bytes, body: bytes, status: int = 400) -> httpx.MockTransport:
-    return httpx.MockTransport(lambda request: httpx.Response(status, content=body,
-                                                              extensions={"reason_phrase": reason}))
+    return httpx.MockTransport(
+        lambda request: httpx.Response(status, content=body, extensions={"reason_phrase": reason})
+    )
 
 
 async def _submit_error(key: str, transport: httpx.MockTransport) -> errors.WaveError:
@@ -439,10 +490,18 @@ def test_a_reason_phrase_and_a_junk_body_are_redacted() -> None:
 
 def test_the_redactor_finds_every_spelling_of_a_key() -> None:
     redactor = Redactor.of(SERVER_KEY, "", None, VISITOR_KEY)
-    spellings = [SERVER_KEY, f"Bearer {SERVER_KEY}", b64(SERVER_KEY), b64(f"Bearer {SERVER_KEY}"),
-                 b64(f"Authorization: Bearer {SERVER_KEY}"), b64(f"user:{VISITOR_KEY}"), b64(f"xy{VISITOR_KEY}z"),
-                 base64.urlsafe_b64encode(f"Bearer {VISITOR_KEY}".encode()).decode(), quote(VISITOR_KEY, safe=""),
-                 json.dumps({"auth": f"Bearer {VISITOR_KEY}"})]
+    spellings = [
+        SERVER_KEY,
+        f"Bearer {SERVER_KEY}",
+        b64(SERVER_KEY),
+        b64(f"Bearer {SERVER_KEY}"),
+        b64(f"Authorization: Bearer {SERVER_KEY}"),
+        b64(f"user:{VISITOR_KEY}"),
+        b64(f"xy{VISITOR_KEY}z"),
+        base64.urlsafe_b64encode(f"Bearer {VISITOR_KEY}".encode()).decode(),
+        quote(VISITOR_KEY, safe=""),
+        json.dumps({"auth": f"Bearer {VISITOR_KEY}"}),
+    ]
     for spelling in spellings:
         redacted = redactor.text(f"before {spelling} after")
         assert redacted.startswith("before ") and redacted.endswith(" after") and MARKER in redacted, redacted

@@ -1,6 +1,6 @@
 """Many visitors at once: 50 concurrent runs through the app's API against its simulator.
 
-The same code as the benchmark's ``many-tasks`` section (:func:`playground.bench.load_app`), with
+The same code as the benchmark's ``many-tasks`` section (:func:`bench.load_app`), with
 the app fixture's fast simulator timings. It asserts what the visitors would see: every run ends
 with its video, none is lost or paid twice, the cost readout keeps answering meanwhile, and the
 app's memory stays bounded. Timings are printed, not asserted: the benchmark judges speed.
@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from playground.bench import load_app
+from bench import load_app
 from playground.simulator.workers import RenderFailed, RenderPool
 
 from .conftest import RunningApp
@@ -25,9 +25,11 @@ RSS_GROWTH_LIMIT_MB = 200
 @pytest.fixture
 def say(capsys: pytest.CaptureFixture):
     """Print past pytest's capture, so the figures show in every run of the suite."""
+
     def write(line: str) -> None:
         with capsys.disabled():
             print(f"\n[load] {line}", end="")
+
     return write
 
 

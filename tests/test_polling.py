@@ -12,8 +12,7 @@ import statistics
 import httpx
 import pytest
 
-from playground.wave.client import FinishForecast, PollPolicy, Task, WaveClient
-from playground.wave.state import TaskState
+from playground.wave import FinishForecast, PollPolicy, Task, TaskState, WaveClient
 
 POLICY = PollPolicy(expected_seconds=90.0)
 
@@ -56,8 +55,7 @@ class ModelTask:
             step = int((t - self.queued) / (self.processing / self.steps))
             body = {"status": "processing", "progress": int(100 * step / self.steps)}
         else:
-            body = {"status": "completed", "progress": 100,
-                    "result": {"videos": [{"url": ["http://sim/files/v.mp4"]}]}}
+            body = {"status": "completed", "progress": 100, "result": {"videos": [{"url": ["http://sim/files/v.mp4"]}]}}
         return httpx.Response(200, json={"task_id": "task-1", **body})
 
 
@@ -72,6 +70,7 @@ async def follow(policy: PollPolicy, queued: float, processing: float) -> tuple[
 
 
 # -- the forecast --------------------------------------------------------------------------------
+
 
 def test_forecast_dates_each_change_to_the_middle_of_its_gap_and_extrapolates() -> None:
     forecast = FinishForecast(expected_seconds=90)
@@ -97,6 +96,7 @@ def test_forecast_of_a_resumed_task_ignores_what_was_already_there() -> None:
 
 
 # -- the pauses ----------------------------------------------------------------------------------
+
 
 def test_pauses_are_short_near_the_forecast_and_long_far_from_it() -> None:
     forecast = FinishForecast(expected_seconds=90)
@@ -157,3 +157,36 @@ async def test_a_task_that_reports_no_progress_still_ends_and_is_polled_sparingl
         states = [s.status async for s in task.wait(POLICY, clock=time.clock, pause=time.pause)]
     assert states[-1] == "completed" and time.now - model.ends <= POLICY.max_interval
     assert len(model.polls) / (model.ends / 60) <= 12
+
+
+# -- the one ETA model ---------------------------------------------------------------------------
+
+
+def test_seconds_left_is_shown_only_once_progress_gives_a_rate_and_until_the_forecast_passes() -> None:
+    forecast = FinishForecast(expected_seconds=90, origin=100.0)
+    forecast.observe(state("queued"), 0.0)
+    assert forecast.seconds_left(100.0) is None  # the policy's guess is no estimate of this task
+    forecast.observe(state("processing", 0), 2.0)
+    forecast.observe(state("processing", 10), 12.0)  # the end forecast at 61 s since the origin
+    assert forecast.seconds_left(112.0) == pytest.approx(49.0)
+    assert forecast.seconds_left(160.0) == pytest.approx(1.0)
+    assert forecast.seconds_left(162.0) is None  # past it the forecast was wrong: no ETA beats a wrong one
+    assert FinishForecast(expected_seconds=90).seconds_left(0.0) is None  # no wait has fed it
+
+
+async def test_a_forecast_passed_to_wait_is_the_one_the_polls_aim_at() -> None:
+    time = VirtualTime()
+    time.now = 50.0  # the clock's origin is not the wait's: seconds_left counts from where the wait began
+    model = ModelTask(time, 50.0 + 2.0, 60.0)
+    seen: list[float | None] = []
+    forecast = POLICY.forecast()
+    async with WaveClient("sk-test", "http://sim", transport=httpx.MockTransport(model.answer)) as client:
+        task = Task(client, TaskState(task_id="task-1"))
+        async for current in task.wait(POLICY, clock=time.clock, pause=time.pause, forecast=forecast):
+            if current.status == "processing" and forecast.has_rate:
+                seen.append(forecast.seconds_left(time.now))
+    assert forecast.origin == 50.0 and forecast.has_rate
+    ends_after = [left for left in seen if left is not None]
+    assert ends_after and all(left > 0 for left in ends_after) and ends_after[-1] <= 10.0
+    # By the end the shared forecast is within a few seconds of the real end, in the wait's own time.
+    assert abs(forecast.finish() - (model.ends - 50.0)) <= 10.0

@@ -15,15 +15,17 @@ import pytest
 from PIL import Image
 
 from playground.app import create_playground
-from playground.net.hosting import SelfHost
-from playground.media.images import prepare_image
+from playground.media import prepare_image
+from playground.net import SelfHost
 from playground.settings import Settings, SettingsError, public_base_url_from_env
 
 
 def test_the_public_address_comes_from_the_setting_or_the_space() -> None:
     assert public_base_url_from_env({"SPACE_HOST": "team-veo.hf.space"}) == "https://team-veo.hf.space"
-    assert public_base_url_from_env({"SPACE_HOST": "x.hf.space", "PUBLIC_BASE_URL": "https://veo.example/"}) \
+    assert (
+        public_base_url_from_env({"SPACE_HOST": "x.hf.space", "PUBLIC_BASE_URL": "https://veo.example/"})
         == "https://veo.example"
+    )
     assert public_base_url_from_env({"SPACE_HOST": "private.hf.space", "PUBLIC_BASE_URL": "none"}) is None
     assert public_base_url_from_env({}) is None
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
@@ -75,8 +77,9 @@ def test_a_live_run_asks_the_provider_to_call_back_here(sim, tmp_path: Path) -> 
     playground = create_playground(settings, env={})
     playground.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=port)
     try:
-        videos, task = Client(base, verbose=False).predict("a kite over the dunes", "veo3.1-fast-official", 4,
-                                                           api_name="/generate")
+        videos, task = Client(base, verbose=False).predict(
+            "a kite over the dunes", "veo3.1-fast-official", 4, api_name="/generate"
+        )
         (sent,) = sim.sim.submissions()
         assert sent.body["callback_url"].startswith(f"{base}/hooks/wave/")
         assert task["status"] == "completed" and videos

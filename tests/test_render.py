@@ -12,12 +12,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from playground.simulator import render
+from playground.simulator import picture, render, wording
 from playground.simulator.render import RenderInfo, RenderSpec, render_size, render_video
 
 PROMPT = "A corgi surfing a wave at golden hour, cinematic, slow motion, spray catching the light"
-BASE = RenderSpec(prompt=PROMPT, duration=4, aspect_ratio="16:9", audio=False,
-                  model="veo3.1-fast-official", resolution="1080p", sample_count=2)
+BASE = RenderSpec(
+    prompt=PROMPT,
+    duration=4,
+    aspect_ratio="16:9",
+    audio=False,
+    model="veo3.1-fast-official",
+    resolution="1080p",
+    sample_count=2,
+)
 
 
 def _png(colour: tuple[int, int, int], size: tuple[int, int] = (320, 180)) -> bytes:
@@ -34,9 +41,9 @@ def _frames(path: Path) -> list[np.ndarray]:
 def _top_level_boxes(path: Path) -> list[str]:
     data, names, offset = path.read_bytes(), [], 0
     while offset + 8 <= len(data):
-        size, name = struct.unpack(">I4s", data[offset:offset + 8])
+        size, name = struct.unpack(">I4s", data[offset : offset + 8])
         if size == 1:  # 64-bit size follows the type
-            size = struct.unpack(">Q", data[offset + 8:offset + 16])[0]
+            size = struct.unpack(">Q", data[offset + 8 : offset + 16])[0]
         names.append(name.decode("latin-1"))
         if size == 0:  # box runs to the end of the file
             break
@@ -53,8 +60,10 @@ def _mostly(frame: np.ndarray, channel: int) -> bool:
 @pytest.fixture(scope="module")
 def with_audio(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, RenderInfo]]:
     folder = tmp_path_factory.mktemp("audio")
-    return {d: (folder / f"{d}.mp4", render_video(folder / f"{d}.mp4", replace(BASE, duration=d, audio=True)))
-            for d in (4, 6, 8)}
+    return {
+        d: (folder / f"{d}.mp4", render_video(folder / f"{d}.mp4", replace(BASE, duration=d, audio=True)))
+        for d in (4, 6, 8)
+    }
 
 
 def test_render_size_is_even_and_small() -> None:
@@ -78,8 +87,15 @@ def test_video_stream_is_browser_playable_h264_of_exact_length(with_audio, durat
         assert float(stream.duration * stream.time_base) == pytest.approx(duration, abs=0.1)
         assert container.duration / 1_000_000 == pytest.approx(duration, abs=0.1)
     assert frames == duration * 24
-    assert info == RenderInfo(width=640, height=360, fps=24, frames=duration * 24, duration=float(duration),
-                              has_audio=True, bytes=path.stat().st_size)
+    assert info == RenderInfo(
+        width=640,
+        height=360,
+        fps=24,
+        frames=duration * 24,
+        duration=float(duration),
+        has_audio=True,
+        bytes=path.stat().st_size,
+    )
 
 
 @pytest.mark.parametrize("duration", [4, 6, 8])
@@ -159,8 +175,8 @@ def test_reference_of_other_shape_is_letterboxed_and_exif_rotated(tmp_path: Path
     render_video(path, replace(BASE, aspect_ratio="9:16", reference_images=(out.getvalue(),)))
     first = _frames(path)[0]
     centre_x = first.shape[1] // 2
-    assert _mostly(first[250:310, centre_x - 40:centre_x + 40], channel=0)  # upper half of the image
-    assert _mostly(first[330:390, centre_x - 40:centre_x + 40], channel=2)  # lower half
+    assert _mostly(first[250:310, centre_x - 40 : centre_x + 40], channel=0)  # upper half of the image
+    assert _mostly(first[330:390, centre_x - 40 : centre_x + 40], channel=2)  # lower half
 
 
 def test_unreadable_reference_is_skipped(tmp_path: Path) -> None:
@@ -173,13 +189,17 @@ def test_unreadable_reference_is_skipped(tmp_path: Path) -> None:
     assert _mostly(frames[-1], channel=2)  # the readable last frame still ends the clip
 
 
-@pytest.mark.parametrize("prompt", [
-    "",
-    "word " * 2000,
-    "x" * 5000,
-    "emoji 🐶🌊✨ RTL שלום مرحبا CJK 東京の夜景 combining é\u0301\u0302 zwj 👩\u200d👩\u200d👧 "
-    "tab\tnew\nline \x00\x1b lone surrogate \ud800 private \ue000",
-], ids=["empty", "many-words", "one-huge-word", "unicode-and-controls"])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "",
+        "word " * 2000,
+        "x" * 5000,
+        "emoji 🐶🌊✨ RTL שלום مرحبا CJK 東京の夜景 combining é\u0301\u0302 zwj 👩\u200d👩\u200d👧 "
+        "tab\tnew\nline \x00\x1b lone surrogate \ud800 private \ue000",
+    ],
+    ids=["empty", "many-words", "one-huge-word", "unicode-and-controls"],
+)
 def test_awkward_prompts_render(tmp_path: Path, prompt: str) -> None:
     path = tmp_path / "p.mp4"
     info = render_video(path, replace(BASE, prompt=prompt, model=""))
@@ -187,8 +207,8 @@ def test_awkward_prompts_render(tmp_path: Path, prompt: str) -> None:
 
 
 def test_long_prompt_is_truncated_with_ellipsis() -> None:
-    font = render._font(640, 360, 0.06)
-    lines = render._wrap("word " * 2000, font, 500, 4)
+    font = picture._font(640, 360, 0.06)
+    lines = wording.wrap("word " * 2000, font, 500, 4)
     assert len(lines) == 4 and lines[-1].endswith("…")
     assert all(font.getlength(line) <= 500 for line in lines)
 

@@ -13,17 +13,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 from gradio_client import Client
 
+from playground.app import create_playground
+from playground.runs import RunStore
 from playground.settings import Settings
 from playground.simulator import SimulatorConfig, SimulatorServer
-from playground.app import create_playground
-from playground.runs.store import RunStore
 
 from .conftest import TEST_KEY
 
@@ -38,11 +38,18 @@ def free_port() -> int:
 
 def start_app(data_dir: Path, sim_url: str, port: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAVE_", "SPACE_", "PUBLIC_BASE"))}
-    env.update(WAVE_API_KEY=TEST_KEY, WAVE_BASE_URL=sim_url, PLAYGROUND_DATA_DIR=str(data_dir),
-               GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
-               PUBLIC_BASE_URL="none")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    env.update(
+        WAVE_API_KEY=TEST_KEY,
+        WAVE_BASE_URL=sim_url,
+        PLAYGROUND_DATA_DIR=str(data_dir),
+        GRADIO_SERVER_NAME="127.0.0.1",
+        GRADIO_SERVER_PORT=str(port),
+        GRADIO_ANALYTICS_ENABLED="False",
+        PUBLIC_BASE_URL="none",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -79,8 +86,9 @@ def test_a_task_survives_the_app_being_killed_and_restarted(slow_sim: SimulatorS
     port = free_port()
     app = start_app(data, slow_sim.base_url, port)
     try:
-        Client(f"http://127.0.0.1:{port}/", verbose=False).submit("a paper boat in the rain", "veo3.1-fast-official",
-                                                                  4, api_name="/generate")
+        Client(f"http://127.0.0.1:{port}/", verbose=False).submit(
+            "a paper boat in the rain", "veo3.1-fast-official", 4, api_name="/generate"
+        )
         wait_for(lambda: slow_sim.sim.submissions(), 30, "the submission")
         store = RunStore(data / "history.sqlite3")
         wait_for(lambda: any(r.task_id for r in store.unfinished()), 10, "the task id in the history")
@@ -90,8 +98,9 @@ def test_a_task_survives_the_app_being_killed_and_restarted(slow_sim: SimulatorS
     (record,) = store.unfinished()
     app = start_app(data, slow_sim.base_url, port)
     try:
-        done = wait_for(lambda: (r := store.get(record.run_id)) and r.phase == "completed" and r, 60,
-                        "the resumed run to complete")
+        done = wait_for(
+            lambda: (r := store.get(record.run_id)) and r.phase == "completed" and r, 60, "the resumed run to complete"
+        )
     finally:
         app.terminate()
         app.wait(10)

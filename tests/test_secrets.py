@@ -21,19 +21,20 @@ import json
 import logging
 import secrets
 import traceback
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from gradio_client import Client
 
-from playground.veo.catalog import FormValues, build_request
-from playground.wave.client import RetryPolicy, WaveClient
 from playground.runs.engine import RunUpdate, attach_task, cancel_task, curl_command, run_task
 from playground.simulator import SimulatorConfig, SimulatorServer, key_fingerprint
+from playground.veo import FormValues, build_request
+from playground.wave import RetryPolicy, WaveClient
 from playground.web.view import status_panel
 
 from .test_faults import CASES, Outcome, fast_downloads, fast_poll, rendered_once, run_cases
@@ -41,8 +42,19 @@ from .visitor_app import VisitorApp, visitor_app
 
 #: Shared by every key of the run, so a leak of any of them, whole or cut, is found by one search.
 CANARY = f"LEAKCANARY{secrets.token_hex(12)}"
-LOGGERS = ("", "httpx", "httpcore", "uvicorn", "uvicorn.error", "uvicorn.access", "gradio", "gradio_client",
-           "playground", "asyncio", "fastapi")
+LOGGERS = (
+    "",
+    "httpx",
+    "httpcore",
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+    "gradio",
+    "gradio_client",
+    "playground",
+    "asyncio",
+    "fastapi",
+)
 POLL = fast_poll()
 
 
@@ -73,8 +85,12 @@ class Scan:
 
     def leaks(self) -> list[str]:
         needles = self.needles()
-        return [f"{where}: …{text[max(0, text.find(n) - 60):text.find(n) + 60]}…"
-                for where, text in self.texts for n in needles if n in text]
+        return [
+            f"{where}: …{text[max(0, text.find(n) - 60) : text.find(n) + 60]}…"
+            for where, text in self.texts
+            for n in needles
+            if n in text
+        ]
 
 
 SCAN = Scan()
@@ -115,8 +131,7 @@ def figures(request: pytest.FixtureRequest) -> Iterator[None]:
     with capture.global_and_fixture_disabled():
         print("\n\nSecrets: figures")
         print(f"  {'paths driven, each with its own key:':38} {len(SCAN.paths)}")
-        print(f"  {'texts searched:':38} {len(SCAN.texts)} "
-              f"({sum(len(t) for _, t in SCAN.texts) / 1e6:.1f} MB)")
+        print(f"  {'texts searched:':38} {len(SCAN.texts)} ({sum(len(t) for _, t in SCAN.texts) / 1e6:.1f} MB)")
         print(f"  {'sources:':38} {', '.join(sorted({w.split(':')[0] for w, _ in SCAN.texts}))}")
         print(f"  {'leaks found:':38} {len(SCAN.leaks())}")
 
@@ -152,8 +167,12 @@ def _body(**kw: Any) -> dict[str, Any]:
 def test_every_fault_path_keeps_the_key_out_of_sight(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
     """The 44 fault cases of test_faults, each on its own canary key."""
     config = SimulatorConfig(queue_seconds=0.05, processing_seconds=0.1, progress_steps=2)
-    with logs_at_debug() as logs, fast_downloads(), rendered_once(), \
-            SimulatorServer.start_new(tmp_path / "sim", config) as sim:
+    with (
+        logs_at_debug() as logs,
+        fast_downloads(),
+        rendered_once(),
+        SimulatorServer.start_new(tmp_path / "sim", config) as sim,
+    ):
         results = asyncio.run(run_cases(sim, CASES, tmp_path / "runs", key=lambda c: canary_key(c.name)))
         senders = {r.key for r in sim.sim.requests}
     assert {key_fingerprint(canary_key(c.name)) for c in CASES} <= senders, "a path never used its key"
@@ -186,8 +205,12 @@ class ErrorPath:
 ERRORS = [
     ErrorPath("wrong key (401)", "error", "API key was refused"),
     ErrorPath("no balance (402)", "error", "too little balance"),
-    ErrorPath("invalid parameters (400)", "error", "refused the request as invalid",
-              body={"model": "veo3.1-lite", "action": "generate", "prompt": "x", "duration": 4}),
+    ErrorPath(
+        "invalid parameters (400)",
+        "error",
+        "refused the request as invalid",
+        body={"model": "veo3.1-lite", "action": "generate", "prompt": "x", "duration": 4},
+    ),
     ErrorPath("task failed", "failed", "could not make this video"),
     ErrorPath("content filter", "failed", "safety filter"),
     ErrorPath("key with a space", "error", "cannot be used"),
@@ -246,8 +269,9 @@ def test_every_error_path_keeps_the_key_out_of_sight(tmp_path: Path, capfd: pyte
         SCAN.add(where, text)
     _add_logs(logs, capfd)
     for path in ERRORS:
-        assert (finals[path.name].phase, path.says in finals[path.name].message) == (path.phase, True), \
-            finals[path.name].message
+        assert (finals[path.name].phase, path.says in finals[path.name].message) == (path.phase, True), finals[
+            path.name
+        ].message
     assert "Cancelled task" in dict(said)["cancel queued"]
     leaks = SCAN.leaks()
     assert not leaks, leaks
@@ -273,8 +297,9 @@ def _add_logs(logs: Collect, capfd: pytest.CaptureFixture) -> None:
     SCAN.add("log records", "\n".join(logs.lines))
     SCAN.add("stdout", out)
     SCAN.add("stderr", err)
-    assert any(line.startswith("httpcore") and " DEBUG " in line for line in logs.lines), \
+    assert any(line.startswith("httpcore") and " DEBUG " in line for line in logs.lines), (
         "no DEBUG lines from httpcore: the capture is not working"
+    )
 
 
 # --------------------------------------------------------------------------- the whole app
@@ -309,8 +334,13 @@ API_PATHS = [
     ApiPath("wrong key", "API key was refused", accepted=False, sent=False),
     ApiPath("no balance", "too little balance", balance=0.0),
     ApiPath("refused before sending", "Not submitted", {"duration": 5}, sent=False),
-    ApiPath("hostile image link", "Not submitted", {"first_frame_url": "http://127.0.0.1:9/x.png"},
-            api="/image2video", sent=False),
+    ApiPath(
+        "hostile image link",
+        "Not submitted",
+        {"first_frame_url": "http://127.0.0.1:9/x.png"},
+        api="/image2video",
+        sent=False,
+    ),
     ApiPath("submit 500", "may have been created", faults=({"route": "submit", "status": 500},)),
     ApiPath("submit reset", "may have been created", faults=({"route": "submit", "kind": "reset"},)),
     ApiPath("poll 503 then fine", None, faults=({"route": "get", "status": 503, "times": 3},)),
@@ -371,8 +401,10 @@ def _failed_task_through_the_api(client: Client, live: VisitorApp) -> tuple[str,
     live.sim.config.valid_keys.add(key)
     live.sim.faults.fail_next_task("Upstream render error", "task_failed")
     try:
-        answer = ("ok", client.predict("A lighthouse in a storm", api_name="/generate", duration=4,
-                                       resolution="720p", api_key=key))
+        answer = (
+            "ok",
+            client.predict("A lighthouse in a storm", api_name="/generate", duration=4, resolution="720p", api_key=key),
+        )
     except Exception as exc:
         answer = ("refused", f"{exc}\n{exc!r}")
     assert answer[0] == "refused" and "could not make this video" in answer[1], answer

@@ -8,10 +8,11 @@ embedded simulator. No image host is configured, so nothing is ever uploaded off
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -46,8 +47,9 @@ class VisitorApp:
 def visitor_app(folder: Path) -> Iterator[VisitorApp]:
     config = SimulatorConfig(queue_seconds=0.05, processing_seconds=0.2, progress_steps=2)
     with SimulatorServer.start_new(folder / "service", config) as service:
-        settings = Settings(base_url=service.base_url, data_dir=folder / "app", sim_queue_seconds=0.05,
-                            sim_processing_seconds=0.2)
+        settings = Settings(
+            base_url=service.base_url, data_dir=folder / "app", sim_queue_seconds=0.05, sim_processing_seconds=0.2
+        )
         # "loopback" names a host this app does not configure: no image ever leaves the machine.
         playground = create_playground(settings, env={"UPLOAD_HOSTS": "loopback"})
         _, url, _ = playground.launch(prevent_thread_lock=True, quiet=True)

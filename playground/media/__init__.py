@@ -1,0 +1,25 @@
+"""Pictures: checking and normalising the images visitors give, and the posters shown for videos.
+
+No network and no Gradio: the upload hosts (``net``) and the run service (``runs``) call in here.
+"""
+
+from .framing import check_against, compare_frames, preview_resize
+from .images import (
+    MAX_BYTES,
+    ImageRejected,
+    PreparedImage,
+    prepare_image,
+)
+from .posters import make_poster, status_card
+
+__all__ = [
+    "MAX_BYTES",
+    "ImageRejected",
+    "PreparedImage",
+    "check_against",
+    "compare_frames",
+    "make_poster",
+    "prepare_image",
+    "preview_resize",
+    "status_card",
+]

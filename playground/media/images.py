@@ -34,7 +34,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import numpy as np
 from PIL import Image, ImageCms, ImageFile, ImageMode, ImageOps, PngImagePlugin
 
 MIB = 1024 * 1024
@@ -48,14 +47,11 @@ MAX_DECODED_BYTES = 160 * MIB
 #: Text (tEXt, zTXt, iTXt, eXIf) a PNG may carry in all, after inflating; XMP and EXIF are far smaller.
 MAX_METADATA_BYTES = 4 * MIB
 RECOMMENDED_SHORT_SIDE = 720
-ASPECT_TOLERANCE = 0.01
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 _EXTENSION = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 _ORIENTATION_TAG = 0x0112
 _GPS_TAG = 0x8825
-_COMMON_RATIOS = ("1:1", "5:4", "4:5", "4:3", "3:4", "3:2", "2:3", "16:10", "10:16",
-                  "16:9", "9:16", "2:1", "1:2", "20:9", "9:20", "21:9", "9:21")
 
 # Pillow's truncation switch and warning filters are process-wide; the lock keeps our
 # temporary changes from interleaving with each other (and caps memory to one decode at a time).
@@ -116,7 +112,8 @@ def _strict_decoding() -> Iterator[None]:
 def _too_many_pixels(width: int, height: int) -> ImageRejected:
     return ImageRejected(
         f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), more than the "
-        f"{MAX_PIXELS // 1_000_000} megapixel limit; please make it smaller and try again.")
+        f"{MAX_PIXELS // 1_000_000} megapixel limit; please make it smaller and try again."
+    )
 
 
 #: Samples per pixel of each PNG colour type (grey, RGB, palette, grey + alpha, RGBA).
@@ -142,7 +139,8 @@ def _too_much_pixel_data(width: int, height: int, mode: str, data: bytes) -> Ima
     return ImageRejected(
         f"The image is {width}×{height} pixels and would take {_megabytes(size)} of pixel data once decoded, "
         f"more than the {MAX_DECODED_BYTES // MIB} MB limit; please save it smaller (Veo uses at most "
-        "3840×2160) and try again.")
+        "3840×2160) and try again."
+    )
 
 
 def _inflated_size(compressed: bytes, cap: int) -> int:
@@ -156,8 +154,8 @@ def _inflated_size(compressed: bytes, cap: int) -> int:
 def _png_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
     pos = 8
     while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        yield kind, data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        yield kind, data[pos + 8 : pos + 8 + length]
         if kind == b"IEND":
             return
         pos += 12 + length
@@ -174,7 +172,8 @@ def _png_metadata_problem(data: bytes) -> ImageRejected | None:
         if kind == b"iCCP" and _inflated_size(rest[1:], per_chunk) > per_chunk:
             return ImageRejected(
                 f"The image's embedded colour profile is larger than {per_chunk // MIB} MB once unpacked, "
-                "far more than any real profile; export it again with a standard profile (such as sRGB).")
+                "far more than any real profile; export it again with a standard profile (such as sRGB)."
+            )
         if kind in (b"tEXt", b"eXIf"):
             text += len(body)
         elif kind == b"zTXt":
@@ -186,18 +185,19 @@ def _png_metadata_problem(data: bytes) -> ImageRejected | None:
         if text > MAX_METADATA_BYTES:
             return ImageRejected(
                 f"The image carries more than {MAX_METADATA_BYTES // MIB} MB of embedded text (metadata); "
-                "export it again without metadata and try again.")
+                "export it again without metadata and try again."
+            )
     return None
 
 
-def _decode(data: bytes, filename: str | None = None,
-            draft: tuple[int, int] | None = None) -> Image.Image:
+def _decode(data: bytes, filename: str | None = None, draft: tuple[int, int] | None = None) -> Image.Image:
     """Open and fully decode, so damage shows up now rather than at the provider."""
     if not data:
         raise ImageRejected("The file is empty.")
     if len(data) > MAX_INPUT_BYTES:
-        raise ImageRejected(f"The file is {_megabytes(len(data))}, far over the 20 MB limit; "
-                            "please use a smaller image.")
+        raise ImageRejected(
+            f"The file is {_megabytes(len(data))}, far over the 20 MB limit; please use a smaller image."
+        )
     metadata = _png_metadata_problem(data)
     if metadata:
         raise metadata
@@ -218,13 +218,17 @@ def _decode(data: bytes, filename: str | None = None,
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageRejected("The image has far too many pixels to process safely "
-                                f"(the limit is {MAX_PIXELS // 1_000_000} megapixels).") from None
+            raise ImageRejected(
+                "The image has far too many pixels to process safely "
+                f"(the limit is {MAX_PIXELS // 1_000_000} megapixels)."
+            ) from None
         except Image.UnidentifiedImageError:
             raise ImageRejected(_not_an_image(data, filename)) from None
         except Exception:  # Pillow raises OSError, SyntaxError, ValueError, EOFError, ...
-            raise ImageRejected("The image file is damaged or incomplete (it may not have finished "
-                                "downloading); please export or download it again.") from None
+            raise ImageRejected(
+                "The image file is damaged or incomplete (it may not have finished "
+                "downloading); please export or download it again."
+            ) from None
     return image
 
 
@@ -234,8 +238,10 @@ def _not_an_image(data: bytes, filename: str | None) -> str:
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
-            return ("This is an HEIC photo (the iPhone default), which is not supported; export it as "
-                    "JPEG, or set the camera to 'Most Compatible', and try again.")
+            return (
+                "This is an HEIC photo (the iPhone default), which is not supported; export it as "
+                "JPEG, or set the camera to 'Most Compatible', and try again."
+            )
         return "This looks like a video, not a still image; use a JPG, PNG or WEBP picture."
     if head.startswith(b"%PDF"):
         return "This is a PDF document, not an image; export the page as PNG or JPG."
@@ -276,8 +282,7 @@ def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
     if icc:
         try:  # the embedded profile gives far truer colours than the naive formula
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
-                                             outputMode="RGB")
+            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
         except Exception:
             pass
     return image.convert("RGB")
@@ -344,8 +349,9 @@ def _fix_reasons(image: Image.Image, fmt: str, data: bytes) -> tuple[str | None,
     return label, adjustments
 
 
-def _rebuild(image: Image.Image, fmt: str, data: bytes, label: str | None,
-             adjustments: list[str]) -> tuple[bytes, str, list[str]]:
+def _rebuild(
+    image: Image.Image, fmt: str, data: bytes, label: str | None, adjustments: list[str]
+) -> tuple[bytes, str, list[str]]:
     icc = image.info.get("icc_profile")
     upright = ImageOps.exif_transpose(image) if adjustments else image
     fixed = _web_safe_mode(upright)
@@ -360,8 +366,10 @@ def _rebuild(image: Image.Image, fmt: str, data: bytes, label: str | None,
 def _size_warnings(width: int, height: int) -> list[str]:
     if min(width, height) >= RECOMMENDED_SHORT_SIDE:
         return []
-    return [f"The image is only {width}×{height} pixels; at least {RECOMMENDED_SHORT_SIDE} pixels on the "
-            "shorter side is recommended, so the video may look soft."]
+    return [
+        f"The image is only {width}×{height} pixels; at least {RECOMMENDED_SHORT_SIDE} pixels on the "
+        "shorter side is recommended, so the video may look soft."
+    ]
 
 
 def prepare_image(data: bytes, filename: str | None = None) -> PreparedImage:
@@ -383,15 +391,24 @@ def prepare_image(data: bytes, filename: str | None = None) -> PreparedImage:
         upright = ImageOps.exif_transpose(image)
         out, out_fmt, notes = _as_png_or_jpeg(_web_safe_mode(upright), image.info.get("icc_profile"))
     if len(out) > MAX_BYTES:
-        raise ImageRejected(f"The image is {_megabytes(len(out))}, over the 20 MB limit; save it as JPEG "
-                            "or make it smaller and try again.")
+        raise ImageRejected(
+            f"The image is {_megabytes(len(out))}, over the 20 MB limit; save it as JPEG "
+            "or make it smaller and try again."
+        )
     width, height = _dimensions(out)
     if _has_alpha(image):
         notes.append("The image has transparent areas; the provider may fill them with black or white.")
     return PreparedImage(
-        data=out, format=out_fmt, mime=_MIME[out_fmt], width=width, height=height,
-        sha256=hashlib.sha256(out).hexdigest(), converted_from=converted_from,
-        warnings=tuple(notes + _size_warnings(width, height)), adjustments=tuple(adjustments))
+        data=out,
+        format=out_fmt,
+        mime=_MIME[out_fmt],
+        width=width,
+        height=height,
+        sha256=hashlib.sha256(out).hexdigest(),
+        converted_from=converted_from,
+        warnings=tuple(notes + _size_warnings(width, height)),
+        adjustments=tuple(adjustments),
+    )
 
 
 def _dimensions(data: bytes) -> tuple[int, int]:
@@ -400,89 +417,3 @@ def _dimensions(data: bytes) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- aspect checks
-
-
-def _parse_ratio(aspect_ratio: str) -> float:
-    try:
-        w, h = (float(part) for part in aspect_ratio.split(":"))
-        return w / h
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"not an aspect ratio like '16:9': {aspect_ratio!r}") from None
-
-
-def ratio_name(width: int, height: int) -> str:
-    """'4:3' for 1024×768; the plain size when no common ratio is close."""
-    ratio = width / height
-    best = min(_COMMON_RATIOS, key=lambda name: abs(_parse_ratio(name) / ratio - 1))
-    return best if abs(_parse_ratio(best) / ratio - 1) <= 0.015 else f"{width}×{height}"
-
-
-def _differs(a: float, b: float) -> bool:
-    return abs(a / b - 1) > ASPECT_TOLERANCE
-
-
-def check_against(prepared: PreparedImage, aspect_ratio: str) -> list[str]:
-    """Warn when the image's shape differs from the video's and say what pad / crop will do."""
-    image_ratio = prepared.width / prepared.height
-    target = _parse_ratio(aspect_ratio)
-    if not _differs(image_ratio, target):
-        return []
-    lost = 1 - min(image_ratio, target) / max(image_ratio, target)
-    if image_ratio < target:
-        pad, crop = "adds borders on the left and right", "cuts the top and bottom"
-    else:
-        pad, crop = "adds borders at the top and bottom", "cuts the left and right sides"
-    return [f"The image is {ratio_name(prepared.width, prepared.height)} but the video will be "
-            f"{aspect_ratio}: 'pad' {pad}, 'crop' {crop} ({lost:.0%} of the picture)."]
-
-
-def compare_frames(first: PreparedImage, last: PreparedImage) -> list[str]:
-    """Warn when first and last frame differ in shape or size (the video may jump)."""
-    a = f"{first.width}×{first.height}"
-    b = f"{last.width}×{last.height}"
-    if _differs(first.width / first.height, last.width / last.height):
-        return [f"The first frame is {ratio_name(first.width, first.height)} ({a}) but the last frame is "
-                f"{ratio_name(last.width, last.height)} ({b}); they are fitted differently, so the "
-                "picture may shift or jump during the video."]
-    if (first.width, first.height) != (last.width, last.height):
-        return [f"The first frame is {a} and the last frame is {b}: same shape, different sizes, so one "
-                "of them is scaled and may look softer."]
-    return []
-
-
-# --------------------------------------------------------------------------- previews
-
-
-def _target_size(aspect_ratio: str, max_side: int) -> tuple[int, int]:
-    ratio = _parse_ratio(aspect_ratio)
-    if ratio >= 1:
-        return max_side, max(1, round(max_side / ratio))
-    return max(1, round(max_side * ratio)), max_side
-
-
-def _flatten(image: Image.Image) -> Image.Image:
-    rgba = ImageOps.exif_transpose(image).convert("RGBA")
-    background = Image.new("RGBA", rgba.size, (128, 128, 128, 255))  # neutral, like a checkerboard's mean
-    return Image.alpha_composite(background, rgba).convert("RGB")
-
-
-def preview_resize(prepared_or_bytes: PreparedImage | bytes, aspect_ratio: str, mode: str,
-                   max_side: int = 480) -> Image.Image:
-    """Show what the provider's resize_mode does to the frame, at most ``max_side`` pixels.
-
-    "crop" is a centre crop to the video's shape. "pad" keeps the whole frame and fills the
-    rest by repeating the outermost pixels (edge padding), which is how the provider documents
-    its padding; the smeared bars make the added area obvious.
-    """
-    if mode not in ("pad", "crop"):
-        raise ValueError(f"resize mode must be 'pad' or 'crop', not {mode!r}")
-    data = prepared_or_bytes.data if isinstance(prepared_or_bytes, PreparedImage) else prepared_or_bytes
-    size = _target_size(aspect_ratio, max_side)
-    image = _flatten(_decode(data, draft=(size[0] * 2, size[1] * 2)))
-    if mode == "crop":
-        return ImageOps.fit(image, size, Image.Resampling.LANCZOS, centering=(0.5, 0.5))
-    inner = ImageOps.contain(image, size, Image.Resampling.LANCZOS)
-    left, top = (size[0] - inner.width) // 2, (size[1] - inner.height) // 2
-    pixels = np.pad(np.asarray(inner), ((top, size[1] - inner.height - top),
-                                        (left, size[0] - inner.width - left), (0, 0)), mode="edge")
-    return Image.fromarray(pixels)

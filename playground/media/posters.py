@@ -29,8 +29,14 @@ def make_poster(video: Path) -> Path:
     return dest
 
 
-_CARD_COLOURS = {"completed": "#2d7a4b", "failed": "#b3261e", "error": "#b3261e", "uncertain": "#b3261e",
-                 "cancelled": "#6b7280", "timeout": "#a16207"}
+_CARD_COLOURS = {
+    "completed": "#2d7a4b",
+    "failed": "#b3261e",
+    "error": "#b3261e",
+    "uncertain": "#b3261e",
+    "cancelled": "#6b7280",
+    "timeout": "#a16207",
+}
 
 
 def status_card(phase: str, folder: Path) -> Path:

@@ -2,7 +2,7 @@
 
 One classifier serves pasted image links, remix clips and callback URLs, in the app and in the
 simulator, so a spelling refused in one place is refused in all of them. Nothing here does I/O:
-resolving a name is the caller's job (see :mod:`playground.net.hosting`); this module reads what a host
+resolving a name is the caller's job (see :mod:`playground.net.targets`); this module reads what a host
 says and what an address is. It imports neither Gradio nor httpx, so any layer can use it.
 """
 
@@ -40,13 +40,18 @@ class Kind(Enum):
     def public(self) -> bool:
         return self is Kind.PUBLIC
 
+    def reachable(self, *, loopback: bool = False) -> bool:
+        """Whether this app may connect here: a public address always, this machine only where ``loopback``
+        allows it (a simulator, a test), a private or reserved place never."""
+        return self is Kind.PUBLIC or (loopback and self is Kind.LOOPBACK)
+
 
 @dataclass(frozen=True)
 class Host:
     """A URL's host as a resolver would see it."""
 
-    text: str                     # normalised: what is looked up, or the canonical address
-    address: IPAddress | None     # set when the host spells an address, in any spelling
+    text: str  # normalised: what is looked up, or the canonical address
+    address: IPAddress | None  # set when the host spells an address, in any spelling
 
     @property
     def kind(self) -> Kind | None:

@@ -14,8 +14,9 @@ import uvicorn
 
 class ServerThread:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._config = uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                      lifespan="on", access_log=False, timeout_graceful_shutdown=1)
+        self._config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="on", access_log=False, timeout_graceful_shutdown=1
+        )
         self._server = uvicorn.Server(self._config)
         self._thread = threading.Thread(target=self._run, name=f"loopback-{id(self):x}", daemon=True)
         self._started = threading.Event()
@@ -31,7 +32,7 @@ class ServerThread:
     async def _serve(self) -> None:
         await self._server.serve()
 
-    def start(self, timeout: float = 15.0) -> "ServerThread":
+    def start(self, timeout: float = 15.0) -> ServerThread:
         self._thread.start()
         for _ in range(int(timeout * 100)):
             if self._server.started:
@@ -53,7 +54,7 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(timeout=10)
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

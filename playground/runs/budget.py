@@ -1,8 +1,9 @@
 """Spending caps on the server's key: refused before anything is sent, with the numbers.
 
-Only runs on the operator's own key count (and their totals show in the cost readout): demo runs cost nothing and a visitor's own key is
-theirs to spend. The per-visitor cap looks back over a window (24 h by default) so it renews; the
-overall cap counts every charged run on the server key that the history holds.
+Only runs on the operator's own key count (and their totals show in the cost readout): demo runs
+cost nothing and a visitor's own key is theirs to spend. The per-visitor cap looks back over a
+window (24 h by default) so it renews; the overall cap counts every charged run on the server key
+that the history holds.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from .engine import Connection
 from ..settings import Settings
+from .connection import Connection
+from .phases import Mode
 from .store import RunStore
 
 
@@ -32,25 +34,35 @@ class Standing:
         if not caps:
             return None
         if cost is None:
-            return ("This model's price is not set, so the spending cap cannot be checked; "
-                    "ask the operator to set it in WAVE_PRICES. Nothing was sent.")
+            return (
+                "This model's price is not set, so the spending cap cannot be checked; "
+                "ask the operator to set it in WAVE_PRICES. Nothing was sent."
+            )
         if self.visitor_cap is not None and self.visitor_spent + cost > self.visitor_cap + 1e-9:
-            return (f"Budget reached: this run costs ${cost:.2f}, you have spent ${self.visitor_spent:.2f} of your "
-                    f"${self.visitor_cap:.2f} allowance. Nothing was sent.")
+            return (
+                f"Budget reached: this run costs ${cost:.2f}, you have spent ${self.visitor_spent:.2f} of your "
+                f"${self.visitor_cap:.2f} allowance. Nothing was sent."
+            )
         if self.total_cap is not None and self.total_spent + cost > self.total_cap + 1e-9:
-            return (f"Budget reached: this run costs ${cost:.2f}, this server has spent ${self.total_spent:.2f} of "
-                    f"its ${self.total_cap:.2f} budget. Nothing was sent.")
+            return (
+                f"Budget reached: this run costs ${cost:.2f}, this server has spent ${self.total_spent:.2f} of "
+                f"its ${self.total_cap:.2f} budget. Nothing was sent."
+            )
         return None
 
     def line(self) -> str:
-        parts = [f"this server's key has spent ${self.total_spent:.2f}, you ${self.visitor_spent:.2f} "
-                 f"in the last {self.window_hours:g} h"]
+        parts = [
+            f"this server's key has spent ${self.total_spent:.2f}, you ${self.visitor_spent:.2f} "
+            f"in the last {self.window_hours:g} h"
+        ]
         if self.visitor_cap is not None:
-            parts.append(f"your allowance ${max(0.0, self.visitor_cap - self.visitor_spent):.2f} "
-                         f"of ${self.visitor_cap:.2f} left")
+            parts.append(
+                f"your allowance ${max(0.0, self.visitor_cap - self.visitor_spent):.2f} of ${self.visitor_cap:.2f} left"
+            )
         if self.total_cap is not None:
-            parts.append(f"server budget ${max(0.0, self.total_cap - self.total_spent):.2f} "
-                         f"of ${self.total_cap:.2f} left")
+            parts.append(
+                f"server budget ${max(0.0, self.total_cap - self.total_spent):.2f} of ${self.total_cap:.2f} left"
+            )
         return "Budget: " + "; ".join(parts) + "."
 
 
@@ -62,13 +74,18 @@ class Budget:
 
     def applies(self, conn: Connection) -> bool:
         """Running totals are kept for the server's key, whether or not a cap is set."""
-        return conn.mode == "server-key"
+        return conn.mode == Mode.SERVER_KEY
 
     async def standing(self, conn: Connection, owner: str) -> Standing | None:
         if not self.applies(conn):
             return None
         since = time.time() - self.settings.budget_window_hours * 3600
-        visitor, _ = await self.store.call(self.store.spent, owner=owner, mode="server-key", since=since)
-        total, _ = await self.store.call(self.store.spent, mode="server-key")
-        return Standing(visitor, total, self.settings.budget_per_visitor, self.settings.budget_total,
-                        self.settings.budget_window_hours)
+        visitor, _ = await self.store.call(self.store.spent, owner=owner, mode=Mode.SERVER_KEY, since=since)
+        total, _ = await self.store.call(self.store.spent, mode=Mode.SERVER_KEY)
+        return Standing(
+            visitor,
+            total,
+            self.settings.budget_per_visitor,
+            self.settings.budget_total,
+            self.settings.budget_window_hours,
+        )

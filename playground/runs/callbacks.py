@@ -128,7 +128,7 @@ async def _read_capped(request: Request) -> bytes | None:
 
     try:
         return await asyncio.wait_for(read(), BODY_TIMEOUT)
-    except (asyncio.TimeoutError, ClientDisconnect, OSError):
+    except (TimeoutError, ClientDisconnect, OSError):
         return None
 
 

@@ -10,58 +10,18 @@ import asyncio
 import json
 import shlex
 import time
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, AsyncIterator, Literal
+from typing import Any
 
 import httpx
 
-from ..wave import errors
-from ..wave.client import PollPolicy, Task, WaveClient
-from ..settings import Settings
-from ..wave.state import TaskState
-from ..net.tls import shared_tls
+from ..net import shared_tls
+from ..wave import FinishForecast, PollPolicy, Task, TaskState, WaveClient, errors
+from .phases import Phase
 
-Mode = Literal["demo", "server-key", "visitor-key"]
-Phase = Literal["submitting", "queued", "processing", "downloading", "completed", "failed",
-                "cancelled", "timeout", "uncertain", "error"]
-TERMINAL_PHASES = frozenset({"completed", "failed", "cancelled", "timeout", "uncertain", "error"})
 _HEARTBEAT = 1.0  # how often elapsed times refresh while nothing else changes
-
-
-@dataclass(frozen=True)
-class Connection:
-    """Where one visitor's requests go and with which key. Built per request, never stored globally."""
-
-    mode: Mode
-    base_url: str
-    api_key: str = field(repr=False)
-
-    def client(self, settings: Settings) -> WaveClient:
-        timeout = httpx.Timeout(settings.request_timeout, connect=10.0)
-        # The server's key is redacted too: a visitor's run must never see it, even echoed back.
-        return WaveClient(self.api_key, self.base_url, timeout=timeout, also_redact=(settings.api_key,))
-
-    @property
-    def simulated(self) -> bool:
-        return self.mode == "demo"
-
-
-def choose_connection(settings: Settings, simulator_url: str | None, visitor_key: str | None,
-                      identity: str) -> Connection:
-    """The server's key wins; else the visitor's own; else the embedded simulator.
-
-    In demo mode each visitor gets their own simulator identity (``identity`` is the owner id,
-    stable across refreshes), so visitors never see each other's tasks there either.
-    """
-    visitor_key = (visitor_key or "").strip()
-    if settings.demo or (not settings.api_key and not visitor_key):
-        if not simulator_url:
-            raise RuntimeError("demo mode needs the embedded simulator")
-        return Connection("demo", simulator_url, f"demo-{identity}")
-    if settings.api_key:
-        return Connection("server-key", settings.base_url, settings.api_key)
-    return Connection("visitor-key", settings.base_url, visitor_key)
 
 
 @dataclass(frozen=True)
@@ -80,18 +40,23 @@ class RunUpdate:
     #: What the provider refunded on cancel, when it says.
     refund: float | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "phase", Phase(self.phase))  # a plain "error" is read as Phase.ERROR
+
     @property
     def finished(self) -> bool:
-        return self.phase in TERMINAL_PHASES
+        return self.phase.finished
 
 
 def curl_command(base_url: str, body: dict[str, Any]) -> str:
     """A copy-ready command; the key stays in the reader's environment, never in the page."""
     payload = json.dumps(body, ensure_ascii=False, indent=2)
-    return (f"curl -X POST {shlex.quote(base_url.rstrip('/') + '/v1/tasks')} \\\n"
-            f"  -H \"Authorization: Bearer $WAVE_API_KEY\" \\\n"
-            f"  -H 'Content-Type: application/json' \\\n"
-            f"  -d {shlex.quote(payload)}")
+    return (
+        f"curl -X POST {shlex.quote(base_url.rstrip('/') + '/v1/tasks')} \\\n"
+        f'  -H "Authorization: Bearer $WAVE_API_KEY" \\\n'
+        f"  -H 'Content-Type: application/json' \\\n"
+        f"  -d {shlex.quote(payload)}"
+    )
 
 
 class _Clock:
@@ -101,6 +66,8 @@ class _Clock:
         self.submitted = time.monotonic()
         self.started: float | None = None
         self.ended: float | None = None
+        #: The forecast the task's wait plans its polls with; the ETA shown is read from it.
+        self.forecast: FinishForecast | None = None
 
     def observe(self, status: str) -> None:
         now = time.monotonic()
@@ -122,44 +89,60 @@ class _Clock:
 
 
 def _eta(state: TaskState, clock: _Clock) -> float | None:
-    elapsed = clock.processing()
-    if state.status != "processing" or state.progress <= 0 or elapsed < 2.0:
-        return None  # too early for the rate to mean anything
-    return max(0.0, elapsed * (100 - state.progress) / state.progress)
+    """The end the polls aim at, so the page and the schedule share one ETA model (:class:`FinishForecast`)."""
+    if state.status != "processing" or clock.forecast is None:
+        return None
+    return clock.forecast.seconds_left(time.monotonic())
 
 
 def _status_update(state: TaskState, clock: _Clock) -> RunUpdate:
-    label = {"queued": "Queued: waiting for the provider to start",
-             "processing": f"Processing: {state.progress}%"}.get(state.status, f"Status: {state.status}")
-    phase: Phase = "processing" if state.status == "processing" else "queued"
-    return RunUpdate(phase=phase, message=label, task_id=state.task_id, progress=state.progress,
-                     queued_seconds=clock.queued(), processing_seconds=clock.processing(),
-                     eta_seconds=_eta(state, clock), task_json=state.model_dump(mode="json", by_alias=True))
+    label = {"queued": "Queued: waiting for the provider to start", "processing": f"Processing: {state.progress}%"}.get(
+        state.status, f"Status: {state.status}"
+    )
+    phase = Phase.PROCESSING if state.status == "processing" else Phase.QUEUED
+    return RunUpdate(
+        phase=phase,
+        message=label,
+        task_id=state.task_id,
+        progress=state.progress,
+        queued_seconds=clock.queued(),
+        processing_seconds=clock.processing(),
+        eta_seconds=_eta(state, clock),
+        task_json=state.model_dump(mode="json", by_alias=True),
+    )
 
 
-async def _pump(task: Task, policy: PollPolicy, queue: asyncio.Queue[Any], wake: asyncio.Event | None) -> None:
+async def _pump(
+    task: Task, policy: PollPolicy, queue: asyncio.Queue[Any], wake: asyncio.Event | None, forecast: FinishForecast
+) -> None:
     try:
-        async for state in task.wait(policy, wake=wake):
+        async for state in task.wait(policy, wake=wake, forecast=forecast):
             await queue.put(state.model_copy())
         await queue.put(None)
     except Exception as exc:  # delivered to the consumer, which turns it into a visible state
         await queue.put(exc)
 
 
-async def watch(task: Task, policy: PollPolicy, clock: _Clock,
-                wake: asyncio.Event | None = None) -> AsyncIterator[RunUpdate | TaskState | BaseException]:
+async def watch(
+    task: Task, policy: PollPolicy, clock: _Clock, wake: asyncio.Event | None = None
+) -> AsyncIterator[RunUpdate | TaskState | BaseException]:
     """Task states as they change, plus a heartbeat so elapsed times keep moving in the page."""
     queue: asyncio.Queue[Any] = asyncio.Queue()
-    pumper = asyncio.create_task(_pump(task, policy, queue, wake))
+    clock.forecast = policy.forecast()
+    pumper = asyncio.create_task(_pump(task, policy, queue, wake, clock.forecast))
     last: RunUpdate | None = None
     try:
         while True:
             try:
                 item = await asyncio.wait_for(queue.get(), _HEARTBEAT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if last is not None:
-                    yield replace(last, queued_seconds=clock.queued(), processing_seconds=clock.processing(),
-                                  eta_seconds=_eta(task.state, clock))
+                    yield replace(
+                        last,
+                        queued_seconds=clock.queued(),
+                        processing_seconds=clock.processing(),
+                        eta_seconds=_eta(task.state, clock),
+                    )
                 continue
             if item is None:
                 return
@@ -211,7 +194,7 @@ async def _download_with_retry(http: httpx.AsyncClient, url: str, path: Path, po
             return
         except errors.ResultLinkRefused:
             raise
-        except asyncio.TimeoutError:
+        except TimeoutError:
             failure = errors.DownloadFailed(f"still incomplete after {policy.deadline:g} s")
         except (httpx.HTTPError, OSError) as exc:
             failure = errors.DownloadFailed(_transfer_problem(exc))
@@ -243,59 +226,68 @@ async def _download_once(http: httpx.AsyncClient, url: str, path: Path) -> None:
 
 
 def _failure(phase: Phase, exc: errors.WaveError, clock: _Clock, task: Task | None) -> RunUpdate:
-    return RunUpdate(phase=phase, message=str(exc), task_id=task.id if task else exc.task_id,
-                     queued_seconds=clock.queued(), processing_seconds=clock.processing(), error=exc,
-                     task_json=task.state.model_dump(mode="json", by_alias=True) if task else None)
+    return RunUpdate(
+        phase=phase,
+        message=str(exc),
+        task_id=task.id if task else exc.task_id,
+        queued_seconds=clock.queued(),
+        processing_seconds=clock.processing(),
+        error=exc,
+        task_json=task.state.model_dump(mode="json", by_alias=True) if task else None,
+    )
 
 
-async def run_task(client: WaveClient, body: dict[str, Any], media_dir: Path, policy: PollPolicy,
-                   wake: asyncio.Event | None = None) -> AsyncIterator[RunUpdate]:
+async def run_task(
+    client: WaveClient, body: dict[str, Any], media_dir: Path, policy: PollPolicy, wake: asyncio.Event | None = None
+) -> AsyncIterator[RunUpdate]:
     """Submit ``body`` and stream the run to its end. Never raises: failures are updates too."""
     clock = _Clock()
-    yield RunUpdate(phase="submitting", message="Submitting the task…")
+    yield RunUpdate(phase=Phase.SUBMITTING, message="Submitting the task…")
     try:
         task = await client.submit(body)
     except errors.SubmitUncertain as exc:
-        yield _failure("uncertain", exc, clock, None)
+        yield _failure(Phase.UNCERTAIN, exc, clock, None)
         return
     except errors.WaveError as exc:
-        yield _failure("error", exc, clock, None)
+        yield _failure(Phase.ERROR, exc, clock, None)
         return
     async for update in follow_task(task, media_dir, policy, wake, clock):
         yield update
 
 
-async def attach_task(client: WaveClient, task_id: str, media_dir: Path, policy: PollPolicy,
-                      wake: asyncio.Event | None = None) -> AsyncIterator[RunUpdate]:
+async def attach_task(
+    client: WaveClient, task_id: str, media_dir: Path, policy: PollPolicy, wake: asyncio.Event | None = None
+) -> AsyncIterator[RunUpdate]:
     """Pick up a task submitted earlier (a refreshed page, a restarted server, a pasted id)."""
     clock = _Clock()
-    yield RunUpdate(phase="queued", message=f"Looking up task {task_id}…", task_id=task_id)
+    yield RunUpdate(phase=Phase.QUEUED, message=f"Looking up task {task_id}…", task_id=task_id)
     try:
         task = await client.get(task_id)
     except errors.WaveError as exc:
-        yield RunUpdate(phase="error", message=str(exc), task_id=task_id, error=exc)
+        yield RunUpdate(phase=Phase.ERROR, message=str(exc), task_id=task_id, error=exc)
         return
     async for update in follow_task(task, media_dir, policy, wake, clock):
         yield update
 
 
-async def follow_task(task: Task, media_dir: Path, policy: PollPolicy, wake: asyncio.Event | None = None,
-                      clock: _Clock | None = None) -> AsyncIterator[RunUpdate]:
+async def follow_task(
+    task: Task, media_dir: Path, policy: PollPolicy, wake: asyncio.Event | None = None, clock: _Clock | None = None
+) -> AsyncIterator[RunUpdate]:
     """Watch a known task to its end and save its videos; the id is in every update."""
     clock = clock or _Clock()
     state: TaskState = task.state
     async for item in watch(task, policy, clock, wake):
         if isinstance(item, errors.PollTimeout):
-            yield _failure("timeout", item, clock, task)
+            yield _failure(Phase.TIMEOUT, item, clock, task)
             return
         if isinstance(item, errors.TaskFailed):
-            yield _failure("failed", item, clock, task)
+            yield _failure(Phase.FAILED, item, clock, task)
             return
         if isinstance(item, errors.WaveError):
-            yield _failure("error", item, clock, task)
+            yield _failure(Phase.ERROR, item, clock, task)
             return
         if isinstance(item, BaseException):
-            yield _failure("error", errors.UnexpectedResponse(repr(item), task_id=task.id), clock, task)
+            yield _failure(Phase.ERROR, errors.UnexpectedResponse(repr(item), task_id=task.id), clock, task)
             return
         if isinstance(item, RunUpdate):
             yield item
@@ -309,29 +301,49 @@ async def follow_task(task: Task, media_dir: Path, policy: PollPolicy, wake: asy
 
 async def _finish(task: Task, state: TaskState, clock: _Clock, media_dir: Path) -> AsyncIterator[RunUpdate]:
     task_json = state.model_dump(mode="json", by_alias=True)
-    common = dict(task_id=task.id, queued_seconds=clock.queued(), processing_seconds=clock.processing(),
-                  task_json=task_json)
+    common = dict(
+        task_id=task.id, queued_seconds=clock.queued(), processing_seconds=clock.processing(), task_json=task_json
+    )
     if state.status == "cancelled":
         refund = (state.model_extra or {}).get("refund")
         amount = refund.get("amount") if isinstance(refund, dict) else None
-        text = f"Cancelled. Refunded ${amount:.2f}." if isinstance(amount, (int, float)) else \
-            "Cancelled. The provider refunds a cancelled queued task."
-        yield RunUpdate(phase="cancelled", message=text, refund=amount, **common)
+        text = (
+            f"Cancelled. Refunded ${amount:.2f}."
+            if isinstance(amount, (int, float))
+            else "Cancelled. The provider refunds a cancelled queued task."
+        )
+        yield RunUpdate(phase=Phase.CANCELLED, message=text, refund=amount, **common)
         return
     urls = state.video_urls()
-    yield RunUpdate(phase="downloading", message=f"Finished: saving {len(urls)} video(s)…", progress=100,
-                    video_urls=tuple(urls), **common)
+    yield RunUpdate(
+        phase=Phase.DOWNLOADING,
+        message=f"Finished: saving {len(urls)} video(s)…",
+        progress=100,
+        video_urls=tuple(urls),
+        **common,
+    )
     try:
         paths = await download_results(urls, media_dir / task.id)
     except (httpx.HTTPError, errors.WaveError) as exc:
         error = exc if isinstance(exc, errors.WaveError) else errors.ConnectionFailed(type(exc).__name__)
-        yield RunUpdate(phase="error", progress=100, video_urls=tuple(urls), error=error,
-                        message=f"The video is ready but could not be saved: {str(error).rstrip('. ')}. "
-                                f"Its links: {' '.join(urls)}",
-                        **common)
+        yield RunUpdate(
+            phase=Phase.ERROR,
+            progress=100,
+            video_urls=tuple(urls),
+            error=error,
+            message=f"The video is ready but could not be saved: {str(error).rstrip('. ')}. "
+            f"Its links: {' '.join(urls)}",
+            **common,
+        )
         return
-    yield RunUpdate(phase="completed", message=f"Done: {len(paths)} video(s).", progress=100,
-                    videos=tuple(paths), video_urls=tuple(urls), **common)
+    yield RunUpdate(
+        phase=Phase.COMPLETED,
+        message=f"Done: {len(paths)} video(s).",
+        progress=100,
+        videos=tuple(paths),
+        video_urls=tuple(urls),
+        **common,
+    )
 
 
 async def cancel_task(client: WaveClient, task_id: str) -> str:
@@ -344,4 +356,3 @@ async def cancel_task(client: WaveClient, task_id: str) -> str:
     if isinstance(refund, dict) and isinstance(refund.get("amount"), (int, float)):
         return f"Cancelled task {task_id}; ${refund['amount']:.2f} refunded."
     return f"Cancelled task {task_id}; the provider refunds cancelled queued tasks."
-

@@ -23,13 +23,12 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
 
 from fastapi import APIRouter
 from starlette.responses import FileResponse, Response
 
-from ..media.posters import status_card
-from .engine import Phase
+from ..media import status_card
+from .phases import Phase
 from .store import RunStore
 
 #: A link lasts this long from the moment it is shown (rounded up, see :data:`_EXPIRY_STEP`).
@@ -42,7 +41,7 @@ POSTER = "poster"
 _EXPIRY_STEP = 900
 _RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _WHICH = re.compile(r"poster|[0-9]{1,2}")
-_PHASES = frozenset(get_args(Phase))
+_PHASES = frozenset(Phase)
 _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
@@ -66,15 +65,20 @@ class MediaRef:
 
 def _not_found() -> Response:
     # One body for every refusal: a forged, expired or unknown link must not tell which it was.
-    return Response("Not found.", status_code=404, media_type="text/plain",
-                    headers={"Cache-Control": "no-store", **_SECURITY_HEADERS})
+    return Response(
+        "Not found.",
+        status_code=404,
+        media_type="text/plain",
+        headers={"Cache-Control": "no-store", **_SECURITY_HEADERS},
+    )
 
 
 class MediaLinks:
     """Signs and serves links to the files of runs in ``store``, kept under ``media_dir``."""
 
-    def __init__(self, key: bytes, store: RunStore, media_dir: Path,
-                 lifetime_hours: float = DEFAULT_LIFETIME_HOURS) -> None:
+    def __init__(
+        self, key: bytes, store: RunStore, media_dir: Path, lifetime_hours: float = DEFAULT_LIFETIME_HOURS
+    ) -> None:
         # ``key`` is for media links only (``identity.derived_key``): a link can never be replayed as an
         # identity or anything else signed.
         self._key = key
@@ -111,8 +115,12 @@ class MediaLinks:
 
     def verify(self, token: str, name: str, now: float | None = None) -> MediaRef | None:
         parts = token.split(".")
-        if len(parts) != 4 or not _RUN_ID.fullmatch(parts[0]) or not _WHICH.fullmatch(parts[1]) \
-                or not parts[2].isdigit():
+        if (
+            len(parts) != 4
+            or not _RUN_ID.fullmatch(parts[0])
+            or not _WHICH.fullmatch(parts[1])
+            or not parts[2].isdigit()
+        ):
             return None
         ref = MediaRef(parts[0], parts[1], int(parts[2]))
         if not hmac.compare_digest(parts[3], self._mac(ref.run_id, ref.which, ref.expires)):
@@ -154,8 +162,13 @@ class MediaLinks:
                 return _not_found()
             left = max(0, int(ref.expires - time.time()))
             # FileResponse answers Range requests with 206, which is what lets a video seek.
-            return FileResponse(path, media_type=ref.media_type, filename=ref.name, content_disposition_type="inline",
-                                headers={"Cache-Control": f"private, max-age={min(left, 3600)}", **_SECURITY_HEADERS})
+            return FileResponse(
+                path,
+                media_type=ref.media_type,
+                filename=ref.name,
+                content_disposition_type="inline",
+                headers={"Cache-Control": f"private, max-age={min(left, 3600)}", **_SECURITY_HEADERS},
+            )
 
         @router.api_route(CARD_PREFIX + "/{name}", methods=["GET", "HEAD"], include_in_schema=False)
         async def card(name: str) -> Response:
@@ -163,8 +176,9 @@ class MediaLinks:
             if ext != "png" or phase not in _PHASES:
                 return _not_found()
             path = await asyncio.to_thread(status_card, phase, self.media_dir / "_cards")
-            return FileResponse(path, media_type="image/png",
-                                headers={"Cache-Control": "public, max-age=86400", **_SECURITY_HEADERS})
+            return FileResponse(
+                path, media_type="image/png", headers={"Cache-Control": "public, max-age=86400", **_SECURITY_HEADERS}
+            )
 
         # Only under our own prefix: /media/tmp/ belongs to the image self-hosting router.
         @router.api_route(LINK_PREFIX + "/{anything:path}", methods=["GET", "HEAD"], include_in_schema=False)

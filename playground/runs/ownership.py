@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .phases import Mode, Phase
+
 if TYPE_CHECKING:
-    from .engine import Connection
+    from .connection import Connection
     from .store import RunRecord, RunStore
 
 NOT_YOURS = "Task {task_id} belongs to another visitor of this server."
@@ -22,12 +24,15 @@ NOT_YOURS = "Task {task_id} belongs to another visitor of this server."
 @dataclass(frozen=True)
 class Allowed:
     #: This visitor's own record of it, when the history has one.
-    record: "RunRecord | None" = None
+    record: RunRecord | None = None
 
 
 @dataclass(frozen=True)
 class Refused:
+    """A no: the sentence the visitor reads and, when one form field is to blame, that field."""
+
     message: str
+    field: str | None = None
 
 
 Access = Allowed | Refused
@@ -39,16 +44,16 @@ def run_reference(run_id: str, sample: int) -> str:
 
 
 class Ownership:
-    def __init__(self, store: "RunStore") -> None:
+    def __init__(self, store: RunStore) -> None:
         self.store = store
 
-    async def task(self, owner: str, conn: "Connection", task_id: str) -> Access:
+    async def task(self, owner: str, conn: Connection, task_id: str) -> Access:
         """A task id typed or pasted by ``owner``: theirs, unknown here, or someone else's."""
         records = await self.store.call(self.store.runs_of_task, task_id)
         mine = [r for r in records if r.owner == owner]
         if mine:
             return Allowed(mine[-1])
-        if records and conn.mode != "visitor-key":
+        if records and conn.mode != Mode.VISITOR_KEY:
             # On a shared key (the server's, or the demo simulator's per-visitor keys) a task someone
             # else started stays theirs even if its id leaks; on a visitor's own key the provider decides.
             return Refused(NOT_YOURS.format(task_id=task_id))
@@ -61,6 +66,6 @@ class Ownership:
         if record is None:
             return Refused("That run is not one of this browser's runs; pick one from the list.")
         index = int(sample) if sample.isdigit() else -1
-        if record.phase != "completed" or not 0 <= index < len(record.urls):
+        if record.phase != Phase.COMPLETED or not 0 <= index < len(record.urls):
             return Refused("That run has no finished video to remix.")
         return record.urls[index]

@@ -16,15 +16,15 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
+
+from .phases import UNFINISHED_PHASES, Mode, Phase
 
 T = TypeVar("T")
-
-#: Phases in which the provider may still be working or the files are not saved yet.
-UNFINISHED_PHASES = ("submitting", "queued", "processing", "downloading")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -74,13 +74,13 @@ class RunRecord:
     """One run as the history keeps it. ``request`` is the exact body that was (or would be) sent."""
 
     owner: str
-    mode: str
+    mode: Mode
     key_fingerprint: str
     action: str
     model: str
     request: dict[str, Any]
     estimated_cost: float | None = None
-    phase: str = "submitting"
+    phase: Phase = Phase.SUBMITTING
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     task_id: str | None = None
     #: False once the provider is known not to bill it (never accepted, refunded, filtered).
@@ -95,15 +95,19 @@ class RunRecord:
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
 
+    def __post_init__(self) -> None:
+        # Rows hold the words; a record holds the enums, which compare equal to them.
+        self.mode, self.phase = Mode(self.mode), Phase(self.phase)
+
     @property
     def finished(self) -> bool:
-        return self.phase not in UNFINISHED_PHASES
+        return self.phase.finished
 
     def to_row(self) -> dict[str, Any]:
         return dict(_column(f.name, getattr(self, f.name)) for f in fields(self))
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "RunRecord":
+    def from_row(cls, row: sqlite3.Row) -> RunRecord:
         data = dict(row)
         data["request"] = json.loads(data.pop("request_json"))
         data["files"] = json.loads(data.pop("files_json"))
@@ -163,8 +167,9 @@ class RunStore:
 
     def history(self, owner: str, limit: int = 60) -> list[RunRecord]:
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM runs WHERE owner = ? ORDER BY created_at DESC LIMIT ?",
-                              (owner, limit)).fetchall()
+            rows = db.execute(
+                "SELECT * FROM runs WHERE owner = ? ORDER BY created_at DESC LIMIT ?", (owner, limit)
+            ).fetchall()
         return [RunRecord.from_row(r) for r in rows]
 
     def owned_run(self, owner: str, run_id: str) -> RunRecord | None:
@@ -186,8 +191,9 @@ class RunStore:
             rows = db.execute(f"SELECT * FROM runs WHERE {where} ORDER BY created_at", args).fetchall()
         return [RunRecord.from_row(r) for r in rows]
 
-    def spent(self, *, owner: str | None = None, mode: str | None = None,
-              since: float | None = None) -> tuple[float, int]:
+    def spent(
+        self, *, owner: str | None = None, mode: str | None = None, since: float | None = None
+    ) -> tuple[float, int]:
         """What charged runs cost, and how many of them have no known price."""
         clauses, args = ["charged = 1"], []
         for column, value in (("owner", owner), ("mode", mode)):
@@ -201,6 +207,7 @@ class RunStore:
         with self._connect() as db:
             total, unpriced = db.execute(
                 f"SELECT COALESCE(SUM(estimated_cost), 0), COALESCE(SUM(estimated_cost IS NULL), 0) "
-                f"FROM runs WHERE {where}", args).fetchone()
+                f"FROM runs WHERE {where}",
+                args,
+            ).fetchone()
         return float(total), int(unpriced)
-

@@ -6,7 +6,7 @@ polling or the download of something paid for, and a new page (or the same visit
 refresh) can subscribe again. Every step is written to the :class:`~playground.runs.store.RunStore` at
 once, which is what lets a restarted server resume the tasks it knew.
 
-The visitor's key lives only inside the run's own :class:`~playground.runs.engine.Connection`, for as long
+The visitor's key lives only inside the run's own :class:`~playground.runs.connection.Connection`, for as long
 as that run is driven; nothing here is keyed by a key.
 """
 
@@ -15,27 +15,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
 
-from ..wave import errors
-from ..media.posters import make_poster
-from .engine import Connection, RunUpdate, attach_task, run_task
+from ..media import make_poster
 from ..settings import Settings
+from ..wave import errors
+from .connection import Connection, key_fingerprint
+from .engine import RunUpdate, attach_task, run_task
+from .phases import Phase
 from .store import RunRecord, RunStore
 
 if TYPE_CHECKING:
+    from ..wave import PollPolicy
     from .callbacks import CallbackHub, CallbackTicket
-    from ..wave.client import PollPolicy
 
 log = logging.getLogger(__name__)
 PolicyFor = Callable[[Connection], "PollPolicy"]
-
-
-def key_fingerprint(api_key: str) -> str:
-    """Identifies a key in the history without keeping it."""
-    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
 
 def owner_folder(owner: str) -> str:
@@ -68,7 +66,7 @@ class TrackedRun:
         seen = -1
         while True:
             async with self._changed:
-                await self._changed.wait_for(lambda: self._version != seen)
+                await self._changed.wait_for(lambda last=seen: self._version != last)
                 seen, update = self._version, self.latest
             yield update
             if update.finished:
@@ -79,14 +77,19 @@ def _charged(update: RunUpdate) -> bool:
     """Whether the provider bills this outcome, as far as the page can tell."""
     if update.task_id is None:
         return False  # never accepted (or, if uncertain, unknown: the history shows it)
-    if update.phase == "cancelled" or isinstance(update.error, errors.ContentFiltered):
-        return False
-    return True
+    # Refunded on cancel; a filtered prompt is not billed.
+    return not (update.phase == Phase.CANCELLED or isinstance(update.error, errors.ContentFiltered))
 
 
 class RunTracker:
-    def __init__(self, settings: Settings, store: RunStore, media_dir: Path, policy_for: PolicyFor,
-                 callbacks: "CallbackHub | None" = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: RunStore,
+        media_dir: Path,
+        policy_for: PolicyFor,
+        callbacks: CallbackHub | None = None,
+    ) -> None:
         self.settings, self.store, self.media_dir = settings, store, media_dir
         self.policy_for = policy_for
         self.callbacks = callbacks
@@ -94,7 +97,7 @@ class RunTracker:
 
     # -- starting and finding runs ---------------------------------------------------------------
 
-    def prepare(self, body: dict[str, Any], conn: Connection) -> tuple[dict[str, Any], "CallbackTicket | None"]:
+    def prepare(self, body: dict[str, Any], conn: Connection) -> tuple[dict[str, Any], CallbackTicket | None]:
         """The body as it will be sent: with our callback route when the app is reachable.
 
         Not in demo mode: the embedded simulator would have to post out to the public address
@@ -114,13 +117,18 @@ class RunTracker:
             return dict(body)
         return {k: v for k, v in body.items() if k not in ("callback_url", "callback_events")}
 
-    async def submit(self, conn: Connection, record: RunRecord, ticket: "CallbackTicket | None" = None) -> TrackedRun:
+    async def submit(self, conn: Connection, record: RunRecord, ticket: CallbackTicket | None = None) -> TrackedRun:
         """Record the run, then send it from a background task; returns at once."""
         await self.store.call(self.store.add, record)
         wake = ticket.wake if ticket else None
         folder, policy = self.folder_for(record.owner), self.policy_for(conn)
-        return self._start(record, RunUpdate("submitting", "Submitting the task…"), conn,
-                           lambda client: run_task(client, record.request, folder, policy, wake), ticket)
+        return self._start(
+            record,
+            RunUpdate(Phase.SUBMITTING, "Submitting the task…"),
+            conn,
+            lambda client: run_task(client, record.request, folder, policy, wake),
+            ticket,
+        )
 
     async def attach(self, conn: Connection, owner: str, task_id: str) -> TrackedRun:
         """Follow a task submitted earlier: the live run if there is one, else poll it afresh."""
@@ -128,9 +136,21 @@ class RunTracker:
         if live is not None:
             return live
         records = [r for r in await self.store.call(self.store.runs_of_task, task_id) if r.owner == owner]
-        record = records[-1] if records else RunRecord(
-            owner=owner, mode=conn.mode, key_fingerprint=key_fingerprint(conn.api_key), action="unknown",
-            model="unknown", request={}, task_id=task_id, phase="queued", estimated_cost=None)
+        record = (
+            records[-1]
+            if records
+            else RunRecord(
+                owner=owner,
+                mode=conn.mode,
+                key_fingerprint=key_fingerprint(conn.api_key),
+                action="unknown",
+                model="unknown",
+                request={},
+                task_id=task_id,
+                phase=Phase.QUEUED,
+                estimated_cost=None,
+            )
+        )
         if not records:
             await self.store.call(self.store.add, record)
         return self._follow(record, conn, f"Looking up task {task_id}…")
@@ -172,11 +192,22 @@ class RunTracker:
         """Drive a run whose task the provider already has: poll it by id, never submit it again."""
         task_id = record.task_id or ""
         folder, policy = self.folder_for(record.owner), self.policy_for(conn)
-        return self._start(record, RunUpdate("queued", first_message, task_id=task_id), conn,
-                           lambda client: attach_task(client, task_id, folder, policy), None)
+        return self._start(
+            record,
+            RunUpdate(Phase.QUEUED, first_message, task_id=task_id),
+            conn,
+            lambda client: attach_task(client, task_id, folder, policy),
+            None,
+        )
 
-    def _start(self, record: RunRecord, first: RunUpdate, conn: Connection,
-               source: Callable[[Any], AsyncIterator[RunUpdate]], ticket: "CallbackTicket | None") -> TrackedRun:
+    def _start(
+        self,
+        record: RunRecord,
+        first: RunUpdate,
+        conn: Connection,
+        source: Callable[[Any], AsyncIterator[RunUpdate]],
+        ticket: CallbackTicket | None,
+    ) -> TrackedRun:
         # Everything ``source`` needs is bound before this returns: drivers start only after the
         # caller's loop has moved on to its next record.
         run = TrackedRun(record, first)
@@ -186,8 +217,13 @@ class RunTracker:
 
     # -- driving -------------------------------------------------------------------------------
 
-    async def _drive(self, run: TrackedRun, conn: Connection,
-                     source: Callable[[Any], AsyncIterator[RunUpdate]], ticket: "CallbackTicket | None") -> None:
+    async def _drive(
+        self,
+        run: TrackedRun,
+        conn: Connection,
+        source: Callable[[Any], AsyncIterator[RunUpdate]],
+        ticket: CallbackTicket | None,
+    ) -> None:
         last: RunUpdate | None = None
         try:
             async with conn.client(self.settings) as client:
@@ -203,8 +239,11 @@ class RunTracker:
             raise  # the server is stopping; the store still says the run is unfinished
         except Exception as exc:  # a bug must not leave the run hanging in the page
             log.exception("run %s stopped unexpectedly", run.record.run_id)
-            failure = RunUpdate("error", f"The playground stopped following this run: {type(exc).__name__}",
-                                task_id=run.record.task_id)
+            failure = RunUpdate(
+                Phase.ERROR,
+                f"The playground stopped following this run: {type(exc).__name__}",
+                task_id=run.record.task_id,
+            )
             await self._persist(run, last, failure)
             await run.publish(failure)
         finally:
@@ -217,7 +256,7 @@ class RunTracker:
         asyncio.get_running_loop().call_later(300, self._runs.pop, run.record.run_id, None)
 
     async def _finalise(self, run: TrackedRun, update: RunUpdate) -> RunUpdate:
-        if update.phase == "completed" and update.videos:
+        if update.phase == Phase.COMPLETED and update.videos:
             try:
                 run.record.poster = str(await asyncio.to_thread(make_poster, update.videos[0]))
             except Exception:  # a poster is a nicety; the video itself is saved
@@ -225,12 +264,18 @@ class RunTracker:
         return update
 
     async def _persist(self, run: TrackedRun, last: RunUpdate | None, update: RunUpdate) -> None:
-        if last is not None and (last.phase, last.task_id, last.progress) == \
-                (update.phase, update.task_id, update.progress) and not update.finished:
+        if (
+            last is not None
+            and (last.phase, last.task_id, last.progress) == (update.phase, update.task_id, update.progress)
+            and not update.finished
+        ):
             return  # a heartbeat: nothing new to keep
-        changes: dict[str, Any] = {"phase": update.phase, "message": update.message,
-                                   "queued_seconds": update.queued_seconds,
-                                   "processing_seconds": update.processing_seconds}
+        changes: dict[str, Any] = {
+            "phase": update.phase,
+            "message": update.message,
+            "queued_seconds": update.queued_seconds,
+            "processing_seconds": update.processing_seconds,
+        }
         if update.task_id and update.task_id != run.record.task_id:
             changes["task_id"] = update.task_id
         if update.finished:

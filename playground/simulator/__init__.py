@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..net.loopback import ServerThread
+from ..net import ServerThread
 from .engine import Faults, Simulator, SimulatorConfig, key_fingerprint
 
 
@@ -24,10 +24,10 @@ class SimulatorServer:
         self._server = ServerThread(create_app(self.sim))
 
     @classmethod
-    def start_new(cls, media_dir: Path, config: SimulatorConfig | None = None) -> "SimulatorServer":
+    def start_new(cls, media_dir: Path, config: SimulatorConfig | None = None) -> SimulatorServer:
         return cls(media_dir, config).start()
 
-    def start(self) -> "SimulatorServer":
+    def start(self) -> SimulatorServer:
         self._server.start()
         self.sim.public_url = self._server.base_url
         return self
@@ -47,7 +47,7 @@ class SimulatorServer:
     def faults(self) -> Faults:
         return self.sim.faults
 
-    def __enter__(self) -> "SimulatorServer":
+    def __enter__(self) -> SimulatorServer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -14,15 +14,16 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import httpx
 
-from ..veo import catalog, prices as pricing
-from ..net import hosting
-from ..net.tls import shared_tls
+from .. import veo
+from ..media import ImageRejected
+from ..net import pinned_request, shared_tls
 from .sources import ReferenceUnavailable, fetch_reference
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ class SimTask:
     id: str
     owner: str
     body: dict[str, Any]
-    resolved: catalog.Resolved
+    resolved: veo.Resolved
     cost: float
     created_at: float = field(default_factory=time.time)
     status: str = "queued"
@@ -225,24 +226,29 @@ class Simulator:
     def submit(self, owner: str, body: Any) -> SimTask:
         if not isinstance(body, dict):
             raise ServiceError(400, "The request body must be a JSON object", "invalid_request")
-        form = catalog.FormValues.from_body(body)
-        problems = catalog.check(form)
+        form = veo.FormValues.from_body(body)
+        problems = veo.check(form)
         if problems:
             raise ServiceError(400, "; ".join(str(p) for p in problems), "invalid_parameters")
-        resolved = catalog.resolve(form)
+        resolved = veo.resolve(form)
         cost = self._price(resolved)
         balance = self.config.balances.get(owner)
         if balance is not None and self.spent.get(owner, 0.0) + cost > balance + 1e-9:
             raise ServiceError(402, f"Insufficient balance: this task costs ${cost:.2f}", "insufficient_balance")
         self.spent[owner] = self.spent.get(owner, 0.0) + cost
-        task = SimTask(id=f"task-wave{int(time.time())}{secrets.token_hex(6)}", owner=owner, body=body,
-                       resolved=resolved, cost=cost)
+        task = SimTask(
+            id=f"task-wave{int(time.time())}{secrets.token_hex(6)}",
+            owner=owner,
+            body=body,
+            resolved=resolved,
+            cost=cost,
+        )
         self.tasks[task.id] = task
         task.runner = asyncio.get_running_loop().create_task(self._run(task))
         return task
 
-    def _price(self, resolved: catalog.Resolved) -> float:
-        est = pricing.estimate(resolved)
+    def _price(self, resolved: veo.Resolved) -> float:
+        est = veo.estimate(resolved)
         if est.total is not None:
             return est.total
         return self.config.unpublished_price * resolved.samples
@@ -274,7 +280,7 @@ class Simulator:
         try:
             await asyncio.wait_for(asyncio.shield(task.done.wait()), timeout)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -300,7 +306,9 @@ class Simulator:
         except asyncio.CancelledError:
             raise
         except ReferenceUnavailable as exc:
-            self._finish(task, "failed", error={"message": f"The input could not be used: {exc}", "code": "invalid_input"})
+            self._finish(
+                task, "failed", error={"message": f"The input could not be used: {exc}", "code": "invalid_input"}
+            )
         except Exception as exc:  # a rendering bug must fail the task, not hang it
             log.exception("simulated task %s crashed", task.id)
             self._finish(task, "failed", error={"message": f"Simulator could not render: {exc}", "code": "task_failed"})
@@ -324,15 +332,26 @@ class Simulator:
 
     async def _render(self, task: SimTask) -> list[Path]:
         r = task.resolved
-        refs = [await fetch_reference(url, **self._loopback_rule()) for url in
-                (task.body.get("first_frame_image"), task.body.get("last_frame_image")) if url]
+        refs = [
+            await fetch_reference(url, **self._loopback_rule())
+            for url in (task.body.get("first_frame_image"), task.body.get("last_frame_image"))
+            if url
+        ]
         folder = self.media_dir / task.id
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for index in range(r.samples):
-            spec = dict(prompt=r.prompt, duration=r.duration, aspect_ratio=r.aspect_ratio, audio=r.audio,
-                        model=r.model.id, resolution=r.resolution, sample_index=index,
-                        sample_count=r.samples, reference_images=tuple(x for x in refs if x))
+            spec = dict(
+                prompt=r.prompt,
+                duration=r.duration,
+                aspect_ratio=r.aspect_ratio,
+                audio=r.audio,
+                model=r.model.id,
+                resolution=r.resolution,
+                sample_index=index,
+                sample_count=r.samples,
+                reference_images=tuple(x for x in refs if x),
+            )
             path = folder / f"sample-{index + 1}.mp4"
             await _render_elsewhere(path, spec)
             if self.config.result_bytes and path.stat().st_size < self.config.result_bytes:
@@ -348,8 +367,8 @@ class Simulator:
         # Only where the real service could post from outside: public addresses, and loopback where that
         # is the caller's own machine (tests and the benchmark listen there), never private neighbours.
         try:
-            target, headers, extensions = await hosting.pinned_request(url, **self._loopback_rule())
-        except hosting.ImageRejected as exc:
+            target, headers, extensions = await pinned_request(url, **self._loopback_rule())
+        except ImageRejected as exc:
             log.warning("callback for %s to %s not sent: %s", task.id, url, exc.message)
             return
         try:
@@ -377,8 +396,10 @@ class Simulator:
             "status": task.status,
             "progress": task.progress,
             "created_at": self._stamp(task.created_at),
-            "urls": {"get": f"{self.public_url}/v1/tasks/{task.id}",
-                     "cancel": f"{self.public_url}/v1/tasks/{task.id}/cancel"},
+            "urls": {
+                "get": f"{self.public_url}/v1/tasks/{task.id}",
+                "cancel": f"{self.public_url}/v1/tasks/{task.id}/cancel",
+            },
         }
         if self.config.time_unit == "s" and task.started_at:
             data["start_time"] = self._stamp(task.started_at)
@@ -394,8 +415,7 @@ class Simulator:
 
     def _media_item(self, task: SimTask, index: int) -> dict[str, Any]:
         url = self.media_url(task, index)
-        return {"url": [url] if self.config.url_form == "array" else url,
-                "expires_at": int(task.expires_at or 0)}
+        return {"url": [url] if self.config.url_form == "array" else url, "expires_at": int(task.expires_at or 0)}
 
     def media_path(self, task_id: str, name: str) -> Path:
         """The file behind a result URL; 404 for unknown, 403 once the link has expired."""
@@ -411,6 +431,7 @@ class Simulator:
 
 
 # -- rendering off the app's process ----------------------------------------------------------------
+
 
 async def _render_elsewhere(path: Path, spec: dict[str, Any]) -> None:
     """Render in a worker process (see :mod:`.workers`); this thread only waits on its pipe."""

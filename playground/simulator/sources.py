@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 
-from ..net import hosting
-from ..media.images import ImageRejected
+from ..media import ImageRejected
+from ..net import fetch_pasted_url
 
 #: The largest input fetched; a remix source is a whole clip, far larger than a reference image.
 MAX_REFERENCE_BYTES = 256 * 1024 * 1024
@@ -19,14 +19,20 @@ class ReferenceUnavailable(Exception):
     """The provider could not download an input URL; the task fails with this message."""
 
 
-async def fetch_reference(url: str, *, allow_loopback: bool = True, loopback_only_to: str | None = None,
-                          timeout: float = 15.0) -> bytes:
+async def fetch_reference(
+    url: str, *, allow_loopback: bool = True, loopback_only_to: str | None = None, timeout: float = 15.0
+) -> bytes:
     """Download an input as the real provider would, from outside: every hop must be public or loopback
     (this machine stands in for the internet; only the origin ``loopback_only_to`` when loopback is not
     allowed), never a private range or the metadata service, judged by the app's own classifier."""
     try:
-        data = await hosting.fetch_pasted_url(url, allow_loopback=allow_loopback, loopback_only_to=loopback_only_to,
-                                              max_bytes=MAX_REFERENCE_BYTES, timeout_seconds=timeout)
+        data = await fetch_pasted_url(
+            url,
+            allow_loopback=allow_loopback,
+            loopback_only_to=loopback_only_to,
+            max_bytes=MAX_REFERENCE_BYTES,
+            timeout_seconds=timeout,
+        )
     except ImageRejected as exc:
         raise ReferenceUnavailable(f"could not download {url}: {exc.message}") from exc
     return last_frame_png(data) if _is_video(data) else data

@@ -14,7 +14,8 @@ import json
 import re
 import socket
 import struct
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -65,8 +66,11 @@ async def serve(sim: Simulator, app: App, scope: dict, receive: Receive, send: S
     if fault.delay and fault.kind != "trickle":
         await asyncio.sleep(fault.delay)
     if fault.kind == "reset":
-        await (_reset_after_work(app, scope, receive, send) if fault.after_work
-               else _reset_unanswered(sim, scope, receive, send))
+        await (
+            _reset_after_work(app, scope, receive, send)
+            if fault.after_work
+            else _reset_unanswered(sim, scope, receive, send)
+        )
     elif fault.kind == "gone":
         await _gone(sim, scope, receive, send)
     elif fault.kind == "trickle":
@@ -158,11 +162,19 @@ async def _gone(sim: Simulator, scope: dict, receive: Receive, send: Send) -> No
     """404 in the service's own words, as if it had lost the task (or the file)."""
     await _record(sim, scope, receive)
     name = scope["path"].rstrip("/").rsplit("/", 1)[-1]
-    message, code = (f"Task {name} not found", "task_not_found") if scope["path"].startswith("/v1/") \
+    message, code = (
+        (f"Task {name} not found", "task_not_found")
+        if scope["path"].startswith("/v1/")
         else ("No such file", "not_found")
+    )
     body = json.dumps({"error": {"message": message, "code": code}}).encode()
-    await send({"type": "http.response.start", "status": 404,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -217,8 +229,9 @@ def _trickling(send: Send, fault: Fault) -> Send:
             last = offset + step >= len(body)
             if _client_gone(send):
                 return
-            await send({"type": "http.response.body", "body": body[offset:offset + step],
-                        "more_body": more or not last})
+            await send(
+                {"type": "http.response.body", "body": body[offset : offset + step], "more_body": more or not last}
+            )
             if more or not last:
                 await _pause_unless_gone(send, fault.delay)
 

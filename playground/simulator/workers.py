@@ -13,6 +13,7 @@ that dies is replaced by the next render.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 import pickle
@@ -30,8 +31,12 @@ class RenderFailed(RuntimeError):
 
 class _Worker:
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
 
     def render(self, path: Path, spec: dict[str, Any]) -> None:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -130,10 +135,8 @@ def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
 
 
 def main() -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.nice(10)  # the page's server always comes first
-    except OSError:
-        pass
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print must not corrupt the replies
     _serve(sys.stdin.buffer, replies)

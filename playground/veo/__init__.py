@@ -1,0 +1,100 @@
+"""Veo on the Wave API: the models, the rules that cross their values, the request body and the prices.
+
+No I/O: everything here is a pure function of the provider's two pages in ``shared/seeds``.
+
+* :mod:`.models`: the model registry as data, :data:`MODELS` the single source of truth;
+* :mod:`.values`: request values (:class:`FormValues`) and the same with defaults filled in (:func:`resolve`);
+* :mod:`.rules`: every constraint of the pages, as :class:`Problem`\\ s a person can act on (:func:`check`);
+* :mod:`.request`: which fields a model takes (:func:`fields_taken`) and the exact body (:func:`build_request`);
+* :mod:`.capabilities`: what each form control may offer now;
+* :mod:`.prices`: what a request costs; :mod:`.reading`: values from outside read strictly into their types.
+
+Other layers import from this package (``from ..veo import FormValues, check``), never from its modules.
+"""
+
+# Submodules in dependency order, so importing the package never meets a half-built module.
+from .capabilities import ControlState, FormCapabilities, capabilities
+from .models import (
+    ACTION_LABELS,
+    ACTIONS,
+    ASPECT_RATIOS,
+    CALLBACK_EVENTS,
+    CHANNEL_LABELS,
+    CHOICES,
+    DEFAULT_MODEL,
+    FRAME_RATE,
+    IMAGE_ACTIONS,
+    MAX_SEED,
+    MODELS,
+    MODELS_BY_ID,
+    PROMPT_MAX_CHARS,
+    REQUIRED_IMAGES,
+    RESIZE_MODES,
+    Billing,
+    Channel,
+    ModelSpec,
+    PriceTable,
+    get_model,
+    models_for_action,
+)
+from .prices import Estimate, estimate
+from .reading import MAX_CHOICE_CHARS, Reader, Unreadable, as_flag, described
+from .request import BASE_FIELDS, BuiltRequest, build_request, fields_taken
+from .rules import RULES, Problem, Rule, callback_host_problem, check, has_control_characters, is_http_url
+from .values import FormValues, Resolved, as_whole_number, resolve
+
+__all__ = [
+    # models
+    "ACTIONS",
+    "ACTION_LABELS",
+    "ASPECT_RATIOS",
+    "BASE_FIELDS",
+    "CALLBACK_EVENTS",
+    "CHANNEL_LABELS",
+    "CHOICES",
+    "DEFAULT_MODEL",
+    "FRAME_RATE",
+    "IMAGE_ACTIONS",
+    "MAX_SEED",
+    "MODELS",
+    "MODELS_BY_ID",
+    "PROMPT_MAX_CHARS",
+    "REQUIRED_IMAGES",
+    "RESIZE_MODES",
+    "Billing",
+    "Channel",
+    "ModelSpec",
+    "PriceTable",
+    "get_model",
+    "models_for_action",
+    # values
+    "FormValues",
+    "Resolved",
+    "as_whole_number",
+    "resolve",
+    # rules
+    "RULES",
+    "Problem",
+    "Rule",
+    "callback_host_problem",
+    "check",
+    "has_control_characters",
+    "is_http_url",
+    # request
+    "BuiltRequest",
+    "build_request",
+    "fields_taken",
+    # capabilities
+    "ControlState",
+    "FormCapabilities",
+    "capabilities",
+    # prices
+    "Estimate",
+    "estimate",
+    # reading
+    "MAX_CHOICE_CHARS",
+    "Reader",
+    "Unreadable",
+    "as_flag",
+    "described",
+]

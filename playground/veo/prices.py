@@ -1,4 +1,4 @@
-"""What a request costs, from the catalog's published table or the operator's own prices.
+"""What a request costs, from the models' published table or the operator's own prices.
 
 The newer page publishes per-second prices for the official tiers; per-call tiers read "TBD (see
 console)" and the older page publishes none. Those come from the operator (``WAVE_PRICES``): until
@@ -7,10 +7,11 @@ set they read "price not set", never a guessed number.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
-from .catalog import Billing, Resolved
+from .models import Billing
+from .values import Resolved
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,11 @@ class Estimate:
         """One line for the readout, e.g. ``$0.12/s × 8 s × 2 videos = $1.92``."""
         videos = f"{self.samples} video{'s' if self.samples != 1 else ''}"
         if self.unit_price is None:
-            who = "the operator has not set a price for this per-call tier" if self.billing is Billing.PER_CALL \
+            who = (
+                "the operator has not set a price for this per-call tier"
+                if self.billing is Billing.PER_CALL
                 else "the provider publishes no price for this model and the operator has not set one"
+            )
             return f"Price not set: {who} (WAVE_PRICES). {self.seconds} s × {videos}."
         if self.billing is Billing.PER_CALL:
             return f"{self.unit_text()} × {videos} = ${self.total:.2f} (fixed price, 8 s)"
@@ -62,7 +66,7 @@ class Estimate:
 
 
 def estimate(resolved: Resolved, operator_prices: Mapping[str, float] | None = None) -> Estimate:
-    """Price the request; ``resolved`` must come from a request the catalog accepts.
+    """Price the request; ``resolved`` must come from a request the rules accept.
 
     Each sample is a separate video, so the total is per-video price × samples.
     """

@@ -1,4 +1,4 @@
-"""Reading values that arrive from outside (API callers, page controls) into the types the catalog judges.
+"""Reading values that arrive from outside (API callers, page controls) into the types the rules judge.
 
 JSON through ``gr.api`` carries whatever the caller sent: ``"false"`` is a non-empty string, which
 Python's ``bool`` reads as true (and the run is priced at the audio rate); ``0`` and ``[]`` would read
@@ -10,20 +10,21 @@ Accepted spellings:
 * flags: JSON ``true``/``false``, and the exact words ``"true"``/``"false"`` in any letter case
   (what a caller who quotes every argument means). Nothing else: not ``0``/``1``, ``"no"``,
   ``"false "`` or null.
-* whole numbers: as :func:`playground.veo.catalog.as_whole_number` reads them (``8``, ``8.0``, ``"8"``);
+* whole numbers: as :func:`playground.veo.values.as_whole_number` reads them (``8``, ``8.0``, ``"8"``);
   fractions, words, infinities and true/false are refused, never rounded.
 * choices: text of at most :data:`MAX_CHOICE_CHARS` characters; which texts a model offers is the
-  catalog's rule. Empty text or null means "not given".
+  rules' job. Empty text or null means "not given".
 * text: a string, or null for "not given".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from . import catalog
-from .catalog import Problem
+from .rules import Problem
+from .values import as_whole_number
 
 #: Every offered choice is a short name ("720p", "allow_adult", "veo3.1-fast-official"); a longer
 #: text is refused without being repeated back in a message.
@@ -66,7 +67,7 @@ def read_flag(name: str, value: Any) -> bool:
 
 
 def as_flag(value: Any) -> Any:
-    """A page control's value as a flag where it is one, else unchanged for the catalog to refuse."""
+    """A page control's value as a flag where it is one, else unchanged for the rules to refuse."""
     try:
         return read_flag("flag", value)
     except Unreadable:
@@ -74,7 +75,7 @@ def as_flag(value: Any) -> Any:
 
 
 def read_whole_number(name: str, value: Any) -> int | None:
-    number = catalog.as_whole_number(value)
+    number = as_whole_number(value)
     if number is None or (isinstance(number, int) and not isinstance(number, bool)):
         return number
     raise Unreadable(Problem(name, f"{name} must be a whole number; got {described(value)}"))

@@ -1,6 +1,29 @@
 """Typed failures of the Wave API, each with a message a non-technical person understands.
 
 ``str(error)`` is always safe to show in the page: it never contains the API key.
+
+The tree (``†`` marks ``transient``: the same call may succeed later)::
+
+    WaveError
+    ├── refused, nothing charged
+    │   ├── InvalidRequest            400
+    │   ├── AuthenticationFailed      401, 403
+    │   ├── InsufficientBalance       402
+    │   ├── TaskNotFound              404
+    │   ├── CancelRefused             400/409 to a cancel: the task has started
+    │   └── RequestRefused            any other 4xx
+    ├── RateLimited †                 429
+    ├── ServiceUnavailable †          5xx (to a read; to a submission see SubmitUncertain)
+    ├── ConnectionFailed †            no answer: connection refused, dropped or timed out
+    ├── UnexpectedResponse †          an answer that cannot be read
+    ├── SubmitUncertain               a submission the service may have taken: never re-sent
+    ├── RequestNotSent                nothing left this machine
+    │   └── UnusableKey
+    ├── TaskFailed                    the task ended ``failed``
+    │   └── ContentFiltered
+    ├── PollTimeout                   still running past the wait's deadline
+    └── DownloadFailed †              the video exists, its download broke off
+        └── ResultLinkRefused         ... because the link refused (expired): not transient
 """
 
 from __future__ import annotations
@@ -15,8 +38,15 @@ class WaveError(Exception):
     #: True when trying the same call again later may succeed.
     transient = False
 
-    def __init__(self, detail: str = "", *, status: int | None = None, code: str | None = None,
-                 task_id: str | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        task_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.detail = detail
         self.status = status
         self.code = code
@@ -42,7 +72,9 @@ class AuthenticationFailed(WaveError):
 
 
 class InsufficientBalance(WaveError):
-    user_message = "Your Wave account has too little balance for this video. Top it up and try again; nothing was charged."
+    user_message = (
+        "Your Wave account has too little balance for this video. Top it up and try again; nothing was charged."
+    )
 
 
 class TaskNotFound(WaveError):
@@ -76,8 +108,10 @@ class SubmitUncertain(WaveError):
     task list before submitting again.
     """
 
-    user_message = ("The connection broke after the request was sent, so the task may have been created "
-                    "(and charged). Check your Wave console before submitting again.")
+    user_message = (
+        "The connection broke after the request was sent, so the task may have been created "
+        "(and charged). Check your Wave console before submitting again."
+    )
 
     def __init__(self, detail: str = "", *, body: dict[str, Any] | None = None, **kwargs: Any) -> None:
         self.body = body
@@ -97,13 +131,17 @@ class TaskFailed(WaveError):
 
 
 class ContentFiltered(TaskFailed):
-    user_message = ("The provider's safety filter blocked this video. You were not charged: rephrase the "
-                    "prompt (or change the image) and try again.")
+    user_message = (
+        "The provider's safety filter blocked this video. You were not charged: rephrase the "
+        "prompt (or change the image) and try again."
+    )
 
 
 class PollTimeout(WaveError):
-    user_message = ("The task is taking longer than the playground waits. It may still finish: keep the task id "
-                    "and resume it later.")
+    user_message = (
+        "The task is taking longer than the playground waits. It may still finish: keep the task id "
+        "and resume it later."
+    )
 
 
 class CancelRefused(WaveError):
@@ -128,15 +166,20 @@ class RequestNotSent(WaveError):
     user_message = "The request could not be sent, so nothing was charged."
 
     def describe(self) -> str:
-        return f"The request could not be sent ({self.detail}), so nothing was charged." if self.detail \
+        return (
+            f"The request could not be sent ({self.detail}), so nothing was charged."
+            if self.detail
             else self.user_message
+        )
 
 
 class UnusableKey(RequestNotSent):
     """A key no service would accept. Never shown back: the message must not repeat the key."""
 
-    user_message = ("This API key cannot be used: it has spaces, line breaks or characters other than plain "
-                    "letters, digits and punctuation. Paste the key again; nothing was sent.")
+    user_message = (
+        "This API key cannot be used: it has spaces, line breaks or characters other than plain "
+        "letters, digits and punctuation. Paste the key again; nothing was sent."
+    )
 
     def describe(self) -> str:
         return self.user_message
@@ -150,8 +193,10 @@ class DownloadFailed(WaveError):
 
 
 class ResultLinkRefused(DownloadFailed):
-    user_message = ("The provider's link to the video refused the download; links expire (24 hours to "
-                    "3 days after the task finished).")
+    user_message = (
+        "The provider's link to the video refused the download; links expire (24 hours to "
+        "3 days after the task finished)."
+    )
     transient = False
 
 
@@ -167,8 +212,14 @@ _BY_STATUS: dict[int, type[WaveError]] = {
 _CONTENT_FILTER_HINTS = ("content", "safety", "filter", "policy", "blocked", "moderation", "prohibited")
 
 
-def error_for_status(status: int, message: str = "", code: str | None = None, *,
-                     retry_after: float | None = None, task_id: str | None = None) -> WaveError:
+def error_for_status(
+    status: int,
+    message: str = "",
+    code: str | None = None,
+    *,
+    retry_after: float | None = None,
+    task_id: str | None = None,
+) -> WaveError:
     cls = _BY_STATUS.get(status)
     if cls is None:
         cls = ServiceUnavailable if status >= 500 else RequestRefused if status >= 400 else UnexpectedResponse

@@ -41,7 +41,7 @@ def _base64_cores(secret: bytes) -> set[str]:
         first_group = 0 if lead == 0 else 1  # the group the filler shares with the secret
         usable_bytes = len(secret) - ((3 - lead) % 3)
         whole_groups = max(0, usable_bytes // 3)
-        core = encoded[first_group * 4:(first_group + whole_groups) * 4]
+        core = encoded[first_group * 4 : (first_group + whole_groups) * 4]
         if len(core) >= _MIN_BASE64_CORE:
             cores |= {core, core.replace("+", "-").replace("/", "_")}  # and the URL-safe alphabet
     return cores
@@ -51,8 +51,16 @@ def _forms(secret: str) -> set[str]:
     """Every spelling of ``secret`` a provider might echo."""
     raw = secret.encode("utf-8", "surrogatepass")
     bearer = f"Bearer {secret}".encode("utf-8", "surrogatepass")
-    forms = {secret, f"Bearer {secret}", json.dumps(secret)[1:-1], json.dumps(secret)[1:-1].replace("/", "\\/"),
-             html.escape(secret), quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)}
+    forms = {
+        secret,
+        f"Bearer {secret}",
+        json.dumps(secret)[1:-1],
+        json.dumps(secret)[1:-1].replace("/", "\\/"),
+        html.escape(secret),
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        quote(secret),
+    }
     for whole in (raw, bearer):
         encoded = base64.b64encode(whole).decode()
         forms |= {encoded, encoded.rstrip("="), base64.urlsafe_b64encode(whole).decode().rstrip("=")}
@@ -69,7 +77,7 @@ class Redactor:
     _pattern: re.Pattern[str] | None
 
     @classmethod
-    def of(cls, *secrets: str | None) -> "Redactor":
+    def of(cls, *secrets: str | None) -> Redactor:
         """A redactor for these secrets; empty ones (no server key, say) are skipped."""
         forms: set[str] = set()
         for secret in secrets:

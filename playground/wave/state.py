@@ -126,5 +126,3 @@ class TaskState(_Lenient):
     def fingerprint(self) -> tuple[str, int, bool]:
         """What counts as a change worth showing."""
         return (self.status, self.progress, self.result is not None)
-
-

@@ -6,62 +6,75 @@ They run the same catalog, frames and client code as the page; a failed or refus
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 from gradio import utils as gradio_utils
 from gradio.data_classes import FileData
 
-from ..veo import catalog, reading as values
-from ..veo.catalog import FormValues
-from ..runs.frames import PENDING_FRAME_URL, FrameError
+from .. import veo
+from ..runs import PENDING_FRAME_URL, FrameError, Phase, RunService
+from ..veo import FormValues
 from .media_view import api_file, page_root
+from .session import session_id
 from .view import estimate_form
-
-if TYPE_CHECKING:
-    from .handlers import AppContext
 
 Result = tuple[list[FileData], dict]
 
 
-#: What each choice may be, for the message when a caller sends something that is not text at all;
-#: which of them a model offers is the catalog's rule.
-_OFFERED = {
-    "model": tuple(catalog.MODELS_BY_ID),
-    "action": catalog.ACTIONS,
-    "resolution": tuple(dict.fromkeys(r for m in catalog.MODELS for r in m.resolutions)),
-    "aspect_ratio": catalog.ASPECT_RATIOS,
-    "person_generation": tuple(dict.fromkeys(p for m in catalog.MODELS for p in m.person_choices)),
-    "resize_mode": catalog.RESIZE_MODES,
-}
-
-
-def _form(read: values.Reader, action: Any, prompt: Any, model: Any, duration: Any, resolution: Any,
-          aspect_ratio: Any, generate_audio: Any, sample_count: Any, negative_prompt: Any, seed: Any,
-          person_generation: Any, resize_mode: Any = None, **more: Any) -> FormValues:
+def _form(
+    read: veo.Reader,
+    action: Any,
+    prompt: Any,
+    model: Any,
+    duration: Any,
+    resolution: Any,
+    aspect_ratio: Any,
+    generate_audio: Any,
+    sample_count: Any,
+    negative_prompt: Any,
+    seed: Any,
+    person_generation: Any,
+    resize_mode: Any = None,
+    **more: Any,
+) -> FormValues:
     """The endpoint's arguments as catalog values, read strictly (:mod:`playground.veo.reading`): JSON of the
     wrong type is recorded in ``read`` by field, never guessed at (``bool("false")`` is true), rounded,
     read as the default, or dropped. The catalog then judges what the values mean together."""
+
     def choice(name: str, value: Any) -> str | None:
-        return read.choice(name, value, _OFFERED[name])
+        return read.choice(name, value, veo.CHOICES[name])
 
     model_id = choice("model", model) or ""
-    spec = catalog.MODELS_BY_ID.get(model_id)
     audio = read.flag("generate_audio", generate_audio)
     samples = read.whole_number("sample_count", sample_count)
-    if spec is not None and spec.max_samples == 1 and samples == 1:
-        samples = None  # the endpoint's default on a model with no sample_count parameter
-    return FormValues(
-        model=model_id, action=choice("action", action) or "", prompt=read.text("prompt", prompt),
-        duration=read.whole_number("duration", duration), resolution=choice("resolution", resolution),
+    form = FormValues(
+        model=model_id,
+        action=choice("action", action) or "",
+        prompt=read.text("prompt", prompt),
+        duration=read.whole_number("duration", duration),
+        resolution=choice("resolution", resolution),
         aspect_ratio=choice("aspect_ratio", aspect_ratio),
-        generate_audio=audio if spec is None or spec.audio_switch else None,
-        sample_count=samples, negative_prompt=read.text("negative_prompt", negative_prompt) or None,
-        seed=read.whole_number("seed", seed), person_generation=choice("person_generation", person_generation),
-        resize_mode=choice("resize_mode", resize_mode), **more)
+        generate_audio=audio,
+        sample_count=samples,
+        negative_prompt=read.text("negative_prompt", negative_prompt) or None,
+        seed=read.whole_number("seed", seed),
+        person_generation=choice("person_generation", person_generation),
+        resize_mode=choice("resize_mode", resize_mode),
+        **more,
+    )
+    spec = veo.MODELS_BY_ID.get(model_id)
+    # Each endpoint has one signature for every model: its defaults for a parameter the model does not take
+    # are left out, not refused (a sample_count other than 1 still is).
+    taken = veo.fields_taken(spec, form.action) if spec else None
+    if taken is not None and "generate_audio" not in taken:
+        form.generate_audio = None
+    if taken is not None and "sample_count" not in taken and samples == 1:
+        form.sample_count = None
+    return form
 
 
-def _uploaded(read: values.Reader, name: str, upload: Any) -> FileData | dict | None:
+def _uploaded(read: veo.Reader, name: str, upload: Any) -> FileData | dict | None:
     """An upload argument, if it names a file this request uploaded (gradio_client's ``handle_file`` puts
     it in Gradio's upload folder). gr.api passes the caller's JSON through unchecked, so
     ``{"path": "/any/file/on/the/server.png"}`` would otherwise be read, checked as an image and sent on:
@@ -70,14 +83,16 @@ def _uploaded(read: values.Reader, name: str, upload: Any) -> FileData | dict | 
         return None
     path = upload.get("path") if isinstance(upload, dict) else getattr(upload, "path", None)
     if not isinstance(path, str) or not path:
-        return read.refuse(name, f"{name} must be an uploaded file; got {values.described(upload)}")
+        return read.refuse(name, f"{name} must be an uploaded file; got {veo.described(upload)}")
     if not gradio_utils.is_in_or_equal(gradio_utils.abspath(path), gradio_utils.get_upload_folder()):
-        return read.refuse(name, f"{name} must be a file uploaded with this call (gradio_client's handle_file), "
-                                 "not a path on the server")
+        return read.refuse(
+            name,
+            f"{name} must be a file uploaded with this call (gradio_client's handle_file), not a path on the server",
+        )
     return upload
 
 
-def _readable(read: values.Reader) -> None:
+def _readable(read: veo.Reader) -> None:
     """Refuse the call, before anything is uploaded or sent, when an argument has the wrong type."""
     if read.problems:
         raise gr.Error("Not submitted: " + read.message())
@@ -90,115 +105,232 @@ def _upload_path(upload: FileData | dict | None) -> str | None:
     return upload.get("path") if isinstance(upload, dict) else upload.path
 
 
-async def _run(ctx: "AppContext", request: gr.Request | None, api_key: str, form: FormValues,
-               frames: dict[str, tuple[FileData | None, str]]) -> Result:
-    from .handlers import run_to_end
-
+async def _run(
+    ctx: RunService,
+    request: gr.Request | None,
+    api_key: str,
+    form: FormValues,
+    frames: dict[str, tuple[FileData | None, str]],
+) -> Result:
     # API callers have no browser identity: their runs are filed under their client session.
-    owner = ctx.owner(None, request)
+    owner = ctx.owner(None, session_id(request))
     conn = ctx.connection(api_key, owner)
     for field, (upload, url) in frames.items():
         if upload is not None or url:
             setattr(form, field, PENDING_FRAME_URL)
-    problems = catalog.check(form)
+    problems = veo.check(form)
     if problems:
         raise gr.Error("Not submitted: " + "; ".join(p.message for p in problems))
     try:
         if form.action == "remix":  # the caller's own clip link, which the provider would fetch
             await ctx.frames.remix_url(conn, owner, form.first_frame_image or "")
         for field, (upload, url) in frames.items():
-            hosted, _, _ = await ctx.frames.frame_url(conn, field, _upload_path(upload), url,
-                                                      form.aspect_ratio or "16:9")
+            hosted, _, _ = await ctx.frames.frame_url(
+                conn, field, _upload_path(upload), url, form.aspect_ratio or "16:9"
+            )
             setattr(form, field, hosted)
     except FrameError as exc:
         raise gr.Error(f"Not submitted: {exc}") from exc
-    built = catalog.build_request(form)
+    built = veo.build_request(form)
     if not built.ok:
         raise gr.Error("Not submitted: " + built.message())
-    run_id, final = await run_to_end(ctx, conn, owner, built)
-    if final.phase != "completed" or run_id is None:
+    run_id, final = await ctx.run_to_end(conn, owner, built)
+    if final.phase != Phase.COMPLETED or run_id is None:
         raise gr.Error(final.message)
     root = page_root(request)
-    return [api_file(ctx.media_links.video(root, run_id, i)) for i in range(len(final.videos))], \
-        final.task_json or {}
+    return [api_file(ctx.media_links.video(root, run_id, i)) for i in range(len(final.videos))], final.task_json or {}
 
 
-def register(ctx: "AppContext", demo: gr.Blocks) -> None:  # noqa: C901 - one small closure per endpoint
-    default_model = catalog.DEFAULT_MODEL
+def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one small closure per endpoint
+    default_model = veo.DEFAULT_MODEL
 
-    async def generate(prompt: str, model: str = default_model, duration: int = 8, resolution: str = "",
-                       aspect_ratio: str = "16:9", generate_audio: bool = False, sample_count: int = 1,
-                       negative_prompt: str = "", seed: int | None = None, person_generation: str = "",
-                       api_key: str = "", request: gr.Request = None) -> Result:
+    async def generate(
+        prompt: str,
+        model: str = default_model,
+        duration: int = 8,
+        resolution: str = "",
+        aspect_ratio: str = "16:9",
+        generate_audio: bool = False,
+        sample_count: int = 1,
+        negative_prompt: str = "",
+        seed: int | None = None,
+        person_generation: str = "",
+        api_key: str = "",
+        request: gr.Request = None,
+    ) -> Result:
         """Text to video. Returns the video files and the final task JSON."""
-        read = values.Reader()
-        form = _form(read, "generate", prompt, model, duration, resolution, aspect_ratio, generate_audio,
-                     sample_count, negative_prompt, seed, person_generation)
+        read = veo.Reader()
+        form = _form(
+            read,
+            "generate",
+            prompt,
+            model,
+            duration,
+            resolution,
+            aspect_ratio,
+            generate_audio,
+            sample_count,
+            negative_prompt,
+            seed,
+            person_generation,
+        )
         key = read.text("api_key", api_key)
         _readable(read)
         return await _run(ctx, request, key, form, {})
 
-    async def image2video(prompt: str, first_frame: FileData | None = None, first_frame_url: str = "",
-                          model: str = default_model, duration: int = 8, resolution: str = "",
-                          aspect_ratio: str = "16:9", generate_audio: bool = False, sample_count: int = 1,
-                          resize_mode: str = "pad", person_generation: str = "", api_key: str = "",
-                          request: gr.Request = None) -> Result:
+    async def image2video(
+        prompt: str,
+        first_frame: FileData | None = None,
+        first_frame_url: str = "",
+        model: str = default_model,
+        duration: int = 8,
+        resolution: str = "",
+        aspect_ratio: str = "16:9",
+        generate_audio: bool = False,
+        sample_count: int = 1,
+        resize_mode: str = "pad",
+        person_generation: str = "",
+        api_key: str = "",
+        request: gr.Request = None,
+    ) -> Result:
         """Image to video: the image (an upload or a public URL) becomes the first frame."""
-        read = values.Reader()
-        form = _form(read, "image2video", prompt, model, duration, resolution, aspect_ratio, generate_audio,
-                     sample_count, "", None, person_generation, resize_mode)
-        frames = {"first_frame_image": (_uploaded(read, "first_frame", first_frame),
-                                        read.text("first_frame_url", first_frame_url))}
+        read = veo.Reader()
+        form = _form(
+            read,
+            "image2video",
+            prompt,
+            model,
+            duration,
+            resolution,
+            aspect_ratio,
+            generate_audio,
+            sample_count,
+            "",
+            None,
+            person_generation,
+            resize_mode,
+        )
+        frames = {
+            "first_frame_image": (
+                _uploaded(read, "first_frame", first_frame),
+                read.text("first_frame_url", first_frame_url),
+            )
+        }
         key = read.text("api_key", api_key)
         _readable(read)
         return await _run(ctx, request, key, form, frames)
 
-    async def first_last_frame(prompt: str, first_frame: FileData | None = None, last_frame: FileData | None = None,
-                               first_frame_url: str = "", last_frame_url: str = "", model: str = default_model,
-                               duration: int = 8, resolution: str = "", aspect_ratio: str = "16:9",
-                               generate_audio: bool = False, sample_count: int = 1, resize_mode: str = "pad",
-                               person_generation: str = "", api_key: str = "",
-                               request: gr.Request = None) -> Result:
+    async def first_last_frame(
+        prompt: str,
+        first_frame: FileData | None = None,
+        last_frame: FileData | None = None,
+        first_frame_url: str = "",
+        last_frame_url: str = "",
+        model: str = default_model,
+        duration: int = 8,
+        resolution: str = "",
+        aspect_ratio: str = "16:9",
+        generate_audio: bool = False,
+        sample_count: int = 1,
+        resize_mode: str = "pad",
+        person_generation: str = "",
+        api_key: str = "",
+        request: gr.Request = None,
+    ) -> Result:
         """First and last frame: Veo fills in the motion between two images."""
-        read = values.Reader()
-        form = _form(read, "first_last_frame", prompt, model, duration, resolution, aspect_ratio, generate_audio,
-                     sample_count, "", None, person_generation, resize_mode)
-        frames = {"first_frame_image": (_uploaded(read, "first_frame", first_frame),
-                                        read.text("first_frame_url", first_frame_url)),
-                  "last_frame_image": (_uploaded(read, "last_frame", last_frame),
-                                       read.text("last_frame_url", last_frame_url))}
+        read = veo.Reader()
+        form = _form(
+            read,
+            "first_last_frame",
+            prompt,
+            model,
+            duration,
+            resolution,
+            aspect_ratio,
+            generate_audio,
+            sample_count,
+            "",
+            None,
+            person_generation,
+            resize_mode,
+        )
+        frames = {
+            "first_frame_image": (
+                _uploaded(read, "first_frame", first_frame),
+                read.text("first_frame_url", first_frame_url),
+            ),
+            "last_frame_image": (
+                _uploaded(read, "last_frame", last_frame),
+                read.text("last_frame_url", last_frame_url),
+            ),
+        }
         key = read.text("api_key", api_key)
         _readable(read)
         return await _run(ctx, request, key, form, frames)
 
-    async def remix(prompt: str, source_url: str, model: str = default_model, duration: int = 8,
-                    resolution: str = "", aspect_ratio: str = "16:9", generate_audio: bool = False,
-                    sample_count: int = 1, raw: bool = False, person_generation: str = "", api_key: str = "",
-                    request: gr.Request = None) -> Result:
+    async def remix(
+        prompt: str,
+        source_url: str,
+        model: str = default_model,
+        duration: int = 8,
+        resolution: str = "",
+        aspect_ratio: str = "16:9",
+        generate_audio: bool = False,
+        sample_count: int = 1,
+        raw: bool = False,
+        person_generation: str = "",
+        api_key: str = "",
+        request: gr.Request = None,
+    ) -> Result:
         """Remix: continue the clip at source_url (passed as first_frame_image; raw returns only the extension)."""
-        read = values.Reader()
-        form = _form(read, "remix", prompt, model, duration, resolution, aspect_ratio, generate_audio, sample_count,
-                     "", None, person_generation, first_frame_image=read.text("source_url", source_url) or None,
-                     raw=read.flag("raw", raw))
+        read = veo.Reader()
+        form = _form(
+            read,
+            "remix",
+            prompt,
+            model,
+            duration,
+            resolution,
+            aspect_ratio,
+            generate_audio,
+            sample_count,
+            "",
+            None,
+            person_generation,
+            first_frame_image=read.text("source_url", source_url) or None,
+            raw=read.flag("raw", raw),
+        )
         key = read.text("api_key", api_key)
         _readable(read)
         return await _run(ctx, request, key, form, {})
 
-    def estimate(model: str = default_model, action: str = "generate", duration: int = 8, resolution: str = "",
-                 generate_audio: bool = False, sample_count: int = 1) -> dict:
+    def estimate(
+        model: str = default_model,
+        action: str = "generate",
+        duration: int = 8,
+        resolution: str = "",
+        generate_audio: bool = False,
+        sample_count: int = 1,
+    ) -> dict:
         """The price of a request before it is sent, from the published table or the operator's prices."""
-        read = values.Reader()
-        form = _form(read, action, "price check", model, duration, resolution, "16:9", generate_audio,
-                     sample_count, "", None, "")
-        for field in catalog.REQUIRED_IMAGES.get(form.action, ()):
+        read = veo.Reader()
+        form = _form(
+            read, action, "price check", model, duration, resolution, "16:9", generate_audio, sample_count, "", None, ""
+        )
+        for field in veo.REQUIRED_IMAGES.get(form.action, ()):
             setattr(form, field, PENDING_FRAME_URL)
-        est, problems = (None, read.problems) if read.problems else \
-            estimate_form(form, dict(ctx.settings.operator_prices))
+        est, problems = (
+            (None, read.problems) if read.problems else estimate_form(form, dict(ctx.settings.operator_prices))
+        )
         return {
-            "price_set": bool(est and est.price_set), "total_usd": est.total if est else None,
-            "unit_price_usd": est.unit_price if est else None, "unit": est.billing.value if est else None,
-            "seconds": est.seconds if est else None, "samples": est.samples if est else None,
-            "summary": est.summary() if est else None, "problems": [str(p) for p in problems],
+            "price_set": bool(est and est.price_set),
+            "total_usd": est.total if est else None,
+            "unit_price_usd": est.unit_price if est else None,
+            "unit": est.billing.value if est else None,
+            "seconds": est.seconds if est else None,
+            "samples": est.samples if est else None,
+            "summary": est.summary() if est else None,
+            "problems": [str(p) for p in problems],
         }
 
     for fn in (generate, image2video, first_last_frame, remix):

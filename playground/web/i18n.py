@@ -21,7 +21,7 @@ import re
 import gradio as gr
 from gradio.i18n import I18nData
 
-from ..veo import catalog
+from .. import veo
 
 ZH_CN_LOCALE = "zh-CN"  # the code Gradio's own Chinese texts use, so the browser lands on it
 #: Gradio's own messages share the lookup and have top-level names such as "audio" or "file";
@@ -36,7 +36,7 @@ def model_key(model_id: str) -> str:
 
 _EN_PAGE: dict[str, str] = {
     "header": "# Veo Playground\nGoogle Veo 3.1 video generation through the Wave task API. "
-              "The price of what you are about to run is always shown beside the button.",
+    "The price of what you are about to run is always shown beside the button.",
     "key_box": "Wave API key",
     "key_label": "Your Wave API key",
     "key_placeholder": "Leave empty to use the demo simulator",
@@ -94,7 +94,7 @@ _EN_PAGE: dict[str, str] = {
 
 _EN_HISTORY: dict[str, str] = {
     "history_intro": "Runs from this browser, newest first. Finished videos are kept on this server, so they "
-                     "outlive the provider's links; only this browser can see them.",
+    "outlive the provider's links; only this browser can see them.",
     "history_refresh": "Refresh",
     "history_resume_id": "Resume by task id",
     "history_resume_info": "Attach to any task of your key: it is followed and saved here.",
@@ -111,13 +111,12 @@ _EN_HISTORY: dict[str, str] = {
 EN: dict[str, str] = {
     **_EN_PAGE,
     **_EN_HISTORY,
-    **{f"tab_{action}": label for action, label in catalog.ACTION_LABELS.items()},
-    **{model_key(m.id): f"{catalog.CHANNEL_LABELS[m.channel]} · {m.name}" for m in catalog.MODELS},
+    **{f"tab_{action}": label for action, label in veo.ACTION_LABELS.items()},
+    **{model_key(m.id): f"{veo.CHANNEL_LABELS[m.channel]} · {m.name}" for m in veo.MODELS},
 }
 
 ZH_CN: dict[str, str] = {
-    "header": "# Veo Playground\n通过 Wave 任务 API 调用 Google Veo 3.1 生成视频。"
-              "按钮旁始终显示本次运行的价格。",
+    "header": "# Veo Playground\n通过 Wave 任务 API 调用 Google Veo 3.1 生成视频。按钮旁始终显示本次运行的价格。",
     "key_box": "Wave API 密钥",
     "key_label": "你的 Wave API 密钥",
     "key_placeholder": "留空则使用演示模拟器",
@@ -128,7 +127,7 @@ ZH_CN: dict[str, str] = {
     "tab_first_last_frame": "首尾帧生成",
     "tab_remix": "视频续写",
     "tab_history": "历史记录",
-    "history_intro": "本浏览器中的运行记录，最新的在前。完成的视频保存在本服务器上，即使服务商的链接过期也能查看；只有本浏览器能看到。",
+    "history_intro": "本浏览器中的运行记录，最新的在前。完成的视频保存在本服务器上，即使服务商的链接过期也能查看；只有本浏览器能看到。",  # noqa: E501 - one sentence of text
     "history_refresh": "刷新",
     "history_resume_id": "按任务 ID 接续",
     "history_resume_info": "接续你的密钥下的任意任务：会继续跟踪并把结果保存在这里。",
@@ -195,8 +194,12 @@ ZH_CN: dict[str, str] = {
     model_key("veo-3.0"): "旧版 API 文档 · VEO 3.0（旧版）",
 }
 
-I18N = gr.I18n(**{locale: {_PREFIX + key: text for key, text in texts.items()}
-                   for locale, texts in (("en", EN), (ZH_CN_LOCALE, ZH_CN))})
+I18N = gr.I18n(
+    **{
+        locale: {_PREFIX + key: text for key, text in texts.items()}
+        for locale, texts in (("en", EN), (ZH_CN_LOCALE, ZH_CN))
+    }
+)
 
 
 def t(key: str) -> I18nData:

@@ -40,8 +40,9 @@ def page_root(request: gr.Request | None) -> str:
 
 def linked_file(url: str, mime_type: str, *, stream: bool = False) -> FileData:
     """A file the browser (or gradio_client) fetches from ``url`` itself."""
-    return FileData(path=url, url=url, mime_type=mime_type, orig_name=PurePosixPath(urlsplit(url).path).name,
-                    is_stream=stream)
+    return FileData(
+        path=url, url=url, mime_type=mime_type, orig_name=PurePosixPath(urlsplit(url).path).name, is_stream=stream
+    )
 
 
 def api_file(url: str) -> FileData:

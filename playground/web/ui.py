@@ -1,170 +1,62 @@
-"""The page: four action tabs over one catalog, a live cost readout, streamed runs.
+"""The page: four action tabs over one catalog, a live cost readout, streamed runs, and History.
 
-This file lays out components and connects events; what the events do lives in
-:mod:`playground.web.handlers`, and every rule they apply lives in :mod:`playground.veo.catalog`.
+Built first, wired after (text-generation-webui's ``create_ui`` / ``create_event_handlers`` split):
+every component of the header and of each tab is laid out, then the page, each action tab and
+History get their events, so one tab's events may refer to another's components. What the events do
+lives in the ``*_events`` modules; every rule they apply lives below the page, in ``runs`` and ``veo``.
 """
 
 from __future__ import annotations
 
 import gradio as gr
 
-from ..veo import catalog
-from .examples import build_examples
-from .form import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL, ActionForm, model_choices
-from .handlers import AppContext, TabHandlers
-from .history import HistoryTab
-from .i18n import EN, t
-from .media_view import LinkedVideo
-from .view import SessionSpend, model_info, status_panel
-
-MAX_SAMPLES = 4
-
-
-def _frame_inputs(which: str, elem: str) -> tuple[gr.File, gr.Textbox]:
-    with gr.Column():
-        # A file, not gr.Image: gr.Image would decode the upload itself, before our checks
-        # (bombs, truncation, renamed files) get to see the bytes.
-        file = gr.File(label=t(f"{which}_file"), file_types=["image"],
-                       type="filepath", height=140, elem_id=f"{elem}-file")
-        url = gr.Textbox(label=t(f"{which}_url"), placeholder="https://…", elem_id=f"{elem}-url")
-    return file, url
+from .. import veo
+from ..runs import RunService
+from . import api
+from .history import HistoryView, create_history_ui
+from .history_events import HistoryTab
+from .i18n import t
+from .page_events import wire_page
+from .state import PageState, create_page_ui
+from .tab import TabView, create_tab_ui
+from .tab_events import TabHandlers
 
 
-def _destination_note(text: str) -> str:
-    """The note's heading in the visitor's language; the hosts it names are said as the resolver says them."""
-    heading = EN["destination_heading"]
-    return t("destination_heading") + text.removeprefix(heading) if text.startswith(heading) else text
+def _create_tabs(destination: str) -> tuple[gr.Tabs, dict[str, TabView], gr.Tab, HistoryView]:
+    """The tab strip: one tab per action, then History. Layout only."""
+    views: dict[str, TabView] = {}
+    with gr.Tabs() as tabs:
+        for action in veo.ACTIONS:
+            with gr.Tab(t(f"tab_{action}"), id=action, elem_id=f"tab-{action}"):
+                views[action] = create_tab_ui(action, destination)
+        with gr.Tab(t("tab_history"), id="history", elem_id="tab-history") as history_tab:
+            history_view = create_history_ui()
+    return tabs, views, history_tab, history_view
 
 
-def _build_form(action: str, destination: str) -> ActionForm:
-    default = catalog.DEFAULT_MODEL if action in catalog.get_model(catalog.DEFAULT_MODEL).actions \
-        else catalog.models_for_action(action)[0].id
-    spec = catalog.get_model(default)
-    extras: dict = {}
-    with gr.Row():
-        with gr.Column(scale=3):
-            model = gr.Dropdown(model_choices(action), value=default, label=t("model"), elem_id=f"{action}-model")
-            info = gr.Markdown(model_info(default), elem_classes=["model-info"])
-            prompt = gr.Textbox(label=t("prompt"), lines=3, max_lines=12, elem_id=f"{action}-prompt",
-                                placeholder=t("prompt_placeholder"))
-            frames: dict = {}
-            if action in ("image2video", "first_last_frame"):
-                with gr.Row():
-                    frames["first_file"], frames["first_url"] = _frame_inputs("first", f"{action}-first")
-                    if action == "first_last_frame":
-                        frames["last_file"], frames["last_url"] = _frame_inputs("last", f"{action}-last")
-                # Said before anything is uploaded.
-                gr.Markdown(_destination_note(destination), elem_id=f"{action}-destination")
-                extras["image_notes"] = gr.Markdown(elem_id=f"{action}-image-notes")
-                extras["preview"] = gr.Image(label=t("resize_preview"),
-                                             interactive=False, height=200, visible=False,
-                                             elem_id=f"{action}-resize-preview")
-            if action == "remix":
-                # Handlers compare the values, so only the labels are translated.
-                frames["remix_from"] = gr.Radio([(t("remix_from_run"), REMIX_FROM_RUN),
-                                                 (t("remix_from_task"), REMIX_FROM_TASK),
-                                                 (t("remix_from_url"), REMIX_FROM_URL)],
-                                                value=REMIX_FROM_RUN, label=t("remix_from"), elem_id="remix-from")
-                frames["remix_run"] = gr.Dropdown([], label=t("remix_run"), elem_id="remix-source-run",
-                                                  info=t("remix_run_info"))
-                frames["remix_task"] = gr.Textbox(label=t("remix_task"), visible=False, placeholder="task-wave…",
-                                                  elem_id="remix-source-task")
-                frames["remix_url"] = gr.Textbox(label=t("remix_url"), visible=False,
-                                                 placeholder="https://…/clip.mp4")
-        with gr.Column(scale=2):
-            duration = gr.Radio(list(spec.durations), value=spec.default_duration, label=t("duration"),
-                                elem_id=f"{action}-duration")
-            resolution = gr.Radio(list(spec.resolutions), value=spec.default_resolution, label=t("resolution"),
-                                  elem_id=f"{action}-resolution")
-            aspect = gr.Radio(list(catalog.ASPECT_RATIOS), value="16:9", label=t("aspect_ratio"),
-                              elem_id=f"{action}-aspect")
-            audio = gr.Checkbox(value=False, label=t("audio"), elem_id=f"{action}-audio")
-            # Beside the other controls that set the price, not in "Advanced": Gradio builds a closed
-            # accordion's controls on first opening and then re-applies their first values, which undid
-            # a number typed while an earlier reply was still on its way (finding 8 of issue 13).
-            samples = gr.Slider(1, MAX_SAMPLES, value=1, step=1, label=t("samples"),
-                                elem_id=f"{action}-samples")
-            nudge = gr.Markdown(elem_id=f"{action}-nudge")
-    with gr.Accordion(t("advanced"), open=False):
-        with gr.Row():
-            person = gr.Dropdown(list(spec.person_choices), value=spec.person_default, label=t("person"))
-            seed = gr.Number(label=t("seed"), precision=0, visible=False, elem_id=f"{action}-seed")
-        negative = gr.Textbox(label=t("negative_prompt"), visible=False, info=t("negative_prompt_info"))
-        with gr.Row():
-            enhance = gr.Checkbox(value=True, label=t("enhance_prompt"), interactive=False,
-                                  info=t("enhance_prompt_info"))
-            resize = gr.Radio(list(catalog.RESIZE_MODES), value="pad", label=t("resize_mode"),
-                              info=t("resize_mode_info")) if action in catalog.IMAGE_ACTIONS else None
-            raw = gr.Checkbox(value=False, label=t("raw"), info=t("raw_info")) if action == "remix" else None
-        callback = gr.Textbox(label=t("callback_url"), placeholder="https://your-server/hook",
-                              info=t("callback_url_info"))
-    return ActionForm(action=action, model=model, model_info=info, prompt=prompt, duration=duration,
-                      resolution=resolution, aspect_ratio=aspect, audio=audio, samples=samples,
-                      negative_prompt=negative, seed=seed, person=person, enhance_prompt=enhance,
-                      callback_url=callback, resize_mode=resize, raw=raw, nudge=nudge, extras=extras, **frames)
+def _wire(
+    ctx: RunService,
+    page: PageState,
+    tabs: gr.Tabs,
+    views: dict[str, TabView],
+    history_tab: gr.Tab,
+    history_view: HistoryView,
+) -> None:
+    """Every event, in the order the page has always registered them: the page, each tab, History.
+
+    Gradio runs the listeners of one trigger (the page's load, a key change) in that order.
+    """
+    loaded = wire_page(ctx, page)
+    tab_handlers = {action: TabHandlers(ctx, view, page) for action, view in views.items()}
+    for handlers in tab_handlers.values():
+        handlers.wire(loaded)
+    HistoryTab(ctx, history_view, page, tabs, tab_handlers).wire(history_tab, loaded)
 
 
-def _build_tab(action: str, ctx: AppContext, shared: dict) -> TabHandlers:
-    gr.Markdown(t(f"intro_{action}"))
-    form = _build_form(action, ctx.frames.destination_text())
-    examples = build_examples(form)
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=2):
-            cost = gr.Markdown(elem_classes=["cost-readout"], elem_id=f"{action}-cost")
-            with gr.Row():
-                run = gr.Button(t("run"), variant="primary", elem_id=f"{action}-run")
-                cancel = gr.Button(t("cancel"), variant="stop", interactive=False, elem_id=f"{action}-cancel")
-        with gr.Column(scale=3):
-            status = gr.HTML(status_panel(None), elem_id=f"{action}-status")
-    with gr.Row():
-        videos = [LinkedVideo(label=t("sample") + f" {i + 1}", visible=i == 0, interactive=False, height=400,
-                           buttons=["download"], elem_id=f"{action}-video-{i + 1}") for i in range(MAX_SAMPLES)]
-    with gr.Accordion(t("request_box"), open=False):
-        request_json = gr.Code(language="json", label=t("request_body"), elem_id=f"{action}-request")
-        curl = gr.Code(language="shell", label=t("curl"), elem_id=f"{action}-curl")
-        task_json = gr.JSON(label=t("final_task"), elem_id=f"{action}-task-json")
-    task_id = gr.State(None)
-    handlers = TabHandlers(ctx, form, shared, cost=cost, run=run, cancel=cancel, status=status, videos=videos,
-                           request_json=request_json, curl=curl, task_json=task_json, task_id=task_id)
-    handlers.wire()
-    # Loading an example fires no input event, so the controls are brought in line with its model here.
-    examples.load_input_event.then(
-        handlers.apply_capabilities,
-        inputs={form.model, form.resolution, form.duration, form.audio, form.person, form.samples},
-        outputs=handlers.capability_outputs(), api_visibility="private", queue=False, show_progress="hidden")
-    return handlers
-
-
-def _identity_state(ctx: AppContext) -> dict:
-    """What the browser keeps across refreshes: who it is and which runs it is waiting for."""
-    return {
-        "visitor": gr.BrowserState("", storage_key="veo-playground-visitor", secret=ctx.browser_secret),
-        "pending": gr.BrowserState([], storage_key="veo-playground-pending", secret=ctx.browser_secret),
-        "history_changed": gr.State(""),
-    }
-
-
-def build_app(ctx: AppContext) -> gr.Blocks:
+def build_app(ctx: RunService) -> gr.Blocks:
     with gr.Blocks(title="Veo Playground") as demo:
-        gr.Markdown(t("header"))
-        banner = gr.HTML()
-        with gr.Accordion(t("key_box"), open=False, visible=not ctx.settings.api_key) as key_box:
-            key = gr.Textbox(label=t("key_label"), type="password", elem_id="api-key",
-                             placeholder=t("key_placeholder"), info=t("key_info"))
-            remember = gr.Checkbox(label=t("key_remember"), value=False, elem_id="remember-key")
-        shared = {"demo": demo, "key": key, "remember": remember, "banner": banner, "key_box": key_box,
-                  "spend": gr.State(SessionSpend()), "runs": gr.State([]),
-                  "stored_key": gr.BrowserState("", storage_key="veo-playground-key", secret=ctx.browser_secret)}
-        shared.update(_identity_state(ctx))
-        shared["loaded"] = TabHandlers.wire_page(ctx, demo, shared)
-        tab_handlers: dict[str, TabHandlers] = {}
-        with gr.Tabs() as tabs:
-            for action in catalog.ACTIONS:
-                with gr.Tab(t(f"tab_{action}"), id=action, elem_id=f"tab-{action}"):
-                    tab_handlers[action] = _build_tab(action, ctx, shared)
-            with gr.Tab(t("tab_history"), id="history", elem_id="tab-history") as history_tab:
-                history = HistoryTab(ctx, shared, tabs, tab_handlers)
-                history.build()
-        history.wire(history_tab)
-        ctx.register_api(demo)
+        page = create_page_ui(demo, has_server_key=bool(ctx.settings.api_key), browser_secret=ctx.browser_secret)
+        tabs, views, history_tab, history_view = _create_tabs(ctx.frames.destination_text())
+        _wire(ctx, page, tabs, views, history_tab, history_view)
+        api.register(ctx, demo)
     return demo

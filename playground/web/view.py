@@ -5,10 +5,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from ..veo import catalog
-from ..veo.catalog import FormValues, Problem
-from ..veo.prices import Estimate, estimate
-from ..runs.engine import Connection, RunUpdate
+from .. import veo
+from ..runs import Connection, Mode, Phase, RunUpdate
+from ..veo import Estimate, FormValues, Problem, estimate
 
 _PRICE_FIELDS = {"model", "action", "duration", "resolution", "generate_audio", "sample_count"}
 
@@ -23,7 +22,7 @@ class SessionSpend:
     #: The last finished run's price; ``None`` before any run or when its price is not set.
     last: float | None = None
 
-    def add(self, cost: float | None) -> "SessionSpend":
+    def add(self, cost: float | None) -> SessionSpend:
         if cost is None:
             return SessionSpend(self.total, self.runs + 1, self.unpriced_runs + 1, None)
         return SessionSpend(round(self.total + cost, 6), self.runs + 1, self.unpriced_runs, cost)
@@ -39,10 +38,10 @@ class SessionSpend:
 
 def estimate_form(form: FormValues, operator_prices: dict[str, float]) -> tuple[Estimate | None, list[Problem]]:
     """Price what the form would submit; problems that do not change the price leave it shown."""
-    problems = catalog.check(form)
+    problems = veo.check(form)
     if any(p.field in _PRICE_FIELDS for p in problems):
         return None, problems
-    return estimate(catalog.resolve(form), operator_prices), problems
+    return estimate(veo.resolve(form), operator_prices), problems
 
 
 def cost_readout(est: Estimate | None, problems: list[Problem], spend: SessionSpend, simulated: bool) -> str:
@@ -70,15 +69,21 @@ def cost_readout(est: Estimate | None, problems: list[Problem], spend: SessionSp
 
 
 def mode_banner(conn: Connection | None, demo_reason: str = "") -> str:
-    if conn is None or conn.mode == "demo":
+    if conn is None or conn.mode == Mode.DEMO:
         why = f" {demo_reason}" if demo_reason else ""
-        return (f"<div class='mode demo' id='mode-banner'><b>Demo mode</b>: videos are <b>simulated</b> by the "
-                f"built-in simulator and <b>nothing is charged</b>.{why} Enter a Wave API key to make real videos.</div>")
-    if conn.mode == "server-key":
-        return ("<div class='mode live' id='mode-banner'><b>Live</b>: real videos on the Wave API with this "
-                "server's key. Runs are charged.</div>")
-    return ("<div class='mode live' id='mode-banner'><b>Live</b>: real videos on the Wave API with <b>your</b> key. "
-            "Runs are charged to your account.</div>")
+        return (
+            f"<div class='mode demo' id='mode-banner'><b>Demo mode</b>: videos are <b>simulated</b> by the "
+            f"built-in simulator and <b>nothing is charged</b>.{why} Enter a Wave API key to make real videos.</div>"
+        )
+    if conn.mode == Mode.SERVER_KEY:
+        return (
+            "<div class='mode live' id='mode-banner'><b>Live</b>: real videos on the Wave API with this "
+            "server's key. Runs are charged.</div>"
+        )
+    return (
+        "<div class='mode live' id='mode-banner'><b>Live</b>: real videos on the Wave API with <b>your</b> key. "
+        "Runs are charged to your account.</div>"
+    )
 
 
 def _seconds(value: float) -> str:
@@ -86,31 +91,40 @@ def _seconds(value: float) -> str:
     return f"{value // 60} min {value % 60:02d} s" if value >= 60 else f"{value} s"
 
 
-_PHASE_CLASS = {"completed": "ok", "cancelled": "muted", "failed": "bad", "error": "bad", "uncertain": "bad",
-                "timeout": "warn"}
+_PHASE_CLASS = {
+    Phase.COMPLETED: "ok",
+    Phase.CANCELLED: "muted",
+    Phase.FAILED: "bad",
+    Phase.ERROR: "bad",
+    Phase.UNCERTAIN: "bad",
+    Phase.TIMEOUT: "warn",
+}
 
 
 def status_panel(update: RunUpdate | None, note: str = "") -> str:
     if update is None:
         return f"<div class='run-status idle' id='run-status'>{html.escape(note) or 'Ready.'}</div>"
     css = _PHASE_CLASS.get(update.phase, "busy")
-    parts = [f"<div class='run-status {css}' id='run-status' data-phase='{update.phase}'>",
-             f"<div class='phase'>{html.escape(update.message)}</div>"]
-    if update.phase in ("queued", "processing", "downloading", "completed"):
-        parts.append(f"<progress max='100' value='{update.progress}'></progress>"
-                     f"<span class='pct'>{update.progress}%</span>")
+    parts = [
+        f"<div class='run-status {css}' id='run-status' data-phase='{update.phase}'>",
+        f"<div class='phase'>{html.escape(update.message)}</div>",
+    ]
+    if update.phase in (Phase.QUEUED, Phase.PROCESSING, Phase.DOWNLOADING, Phase.COMPLETED):
+        parts.append(
+            f"<progress max='100' value='{update.progress}'></progress><span class='pct'>{update.progress}%</span>"
+        )
     timing = []
     if update.task_id:
         timing.append(f"Queued {_seconds(update.queued_seconds)}")
     if update.processing_seconds:
         timing.append(f"Processing {_seconds(update.processing_seconds)}")
-    if update.eta_seconds is not None and update.phase == "processing":
+    if update.eta_seconds is not None and update.phase == Phase.PROCESSING:
         timing.append(f"ETA ~{_seconds(update.eta_seconds)}")
     if timing:
         parts.append(f"<div class='timing'>{' · '.join(timing)}</div>")
     if update.task_id:
         parts.append(f"<div class='task-id'>Task id: <code>{html.escape(update.task_id)}</code></div>")
-    if update.phase == "timeout":
+    if update.phase == Phase.TIMEOUT:
         parts.append("<div class='hint'>Keep the task id: the video may still finish on the provider.</div>")
     if note:
         parts.append(f"<div class='note'>{html.escape(note)}</div>")
@@ -120,15 +134,20 @@ def status_panel(update: RunUpdate | None, note: str = "") -> str:
 
 def problems_panel(problems: list[Problem]) -> str:
     items = "".join(f"<li><b>{html.escape(p.field)}</b>: {html.escape(p.message)}</li>" for p in problems)
-    return (f"<div class='run-status bad' id='run-status' data-phase='invalid'><div class='phase'>Not submitted: "
-            f"fix these first (nothing was sent or charged).</div><ul>{items}</ul></div>")
+    return (
+        f"<div class='run-status bad' id='run-status' data-phase='invalid'><div class='phase'>Not submitted: "
+        f"fix these first (nothing was sent or charged).</div><ul>{items}</ul></div>"
+    )
 
 
 def model_info(model_id: str) -> str:
-    spec = catalog.get_model(model_id)
-    billing = {"per_second": "billed per second", "per_call": "fixed price per call",
-               "unpublished": "price not published"}[spec.billing.value]
-    return f"**{spec.name}** · {catalog.CHANNEL_LABELS[spec.channel]} · {billing}. {spec.blurb[0].upper()}{spec.blurb[1:]}."
+    spec = veo.get_model(model_id)
+    billing = {
+        "per_second": "billed per second",
+        "per_call": "fixed price per call",
+        "unpublished": "price not published",
+    }[spec.billing.value]
+    return f"**{spec.name}** · {veo.CHANNEL_LABELS[spec.channel]} · {billing}. {spec.blurb[0].upper()}{spec.blurb[1:]}."
 
 
 CSS = """

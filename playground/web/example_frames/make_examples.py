@@ -24,14 +24,16 @@ def _sky(top: Colour, bottom: Colour, size: tuple[int, int] = SIZE) -> Image.Ima
     draw = ImageDraw.Draw(image)
     for y in range(height):
         k = y / (height - 1)
-        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * k) for a, b in zip(top, bottom)))
+        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * k) for a, b in zip(top, bottom, strict=False)))
     return image
 
 
 def _hills(draw: ImageDraw.ImageDraw, base: int, colour: Colour, amplitude: float, phase: float) -> None:
     width, height = SIZE
-    points = [(x, base - amplitude * math.sin(x / 190 + phase) - amplitude / 2 * math.sin(x / 73 + phase * 2))
-              for x in range(0, width + 20, 20)]
+    points = [
+        (x, base - amplitude * math.sin(x / 190 + phase) - amplitude / 2 * math.sin(x / 73 + phase * 2))
+        for x in range(0, width + 20, 20)
+    ]
     draw.polygon([(0, height), *points, (width, height)], fill=colour)
 
 
@@ -45,8 +47,15 @@ def lighthouse() -> Image.Image:
     draw.polygon([(180, 720), (260, 520), (420, 500), (560, 560), (640, 720)], fill=(48, 44, 48))  # rocks
     draw.polygon([(330, 520), (352, 260), (408, 260), (430, 520)], fill=(242, 240, 232))  # tower
     for top in (300, 380, 460):
-        draw.polygon([(350 - (top - 260) * 0.03, top), (410 + (top - 260) * 0.03, top),
-                      (412 + (top - 260) * 0.03, top + 36), (348 - (top - 260) * 0.03, top + 36)], fill=(200, 40, 44))
+        draw.polygon(
+            [
+                (350 - (top - 260) * 0.03, top),
+                (410 + (top - 260) * 0.03, top),
+                (412 + (top - 260) * 0.03, top + 36),
+                (348 - (top - 260) * 0.03, top + 36),
+            ],
+            fill=(200, 40, 44),
+        )
     draw.rectangle((346, 226, 414, 262), fill=(255, 236, 160))  # lamp room
     draw.polygon([(340, 226), (380, 196), (420, 226)], fill=(60, 40, 40))
     draw.polygon([(414, 236), (1280, 150), (1280, 300)], fill=(255, 244, 200))  # beam

@@ -1,0 +1,28 @@
+"""The performance benchmark: ``python -m bench [--only SECTION]``.
+
+Every figure is measured in this one run, on this machine, against the embedded simulator over
+real loopback HTTP, and printed in a table beside its target:
+
+- ``cold-start``: seconds from launching ``app.py`` in demo mode to its first HTTP 200, beside a
+  bare Gradio Blocks hello-world launched the same way (best of ``--runs`` each), and the ratio.
+- ``completion``: simulated tasks of 5 s to 90 s run at once through :func:`runs.run_task`, the
+  generator the page consumes; from the simulator marking each task completed to the generator
+  yielding the finished video (p50, p95), and polls per task-minute from the simulator's log.
+- ``callbacks``: the same, with a :class:`CallbackHub` on a loopback server as the public URL.
+- ``many-tasks``: the whole app in demo mode; 50 concurrent ``/generate`` calls through
+  ``gradio_client`` while the cost readout is timed, through ``/estimate`` and through the
+  page's own readout event; the process's RSS, tasks completed, lost and submitted twice.
+- ``large-result``: peak RSS growth while :func:`runs.download_results` streams a 200 MB result.
+
+It lives outside the ``playground`` package: the app never imports it. The tests reuse what they
+share with it: :func:`load_app` (``tests/test_load.py``), :func:`served_hub` and
+:func:`request_body` (``tests/test_callbacks.py``).
+"""
+
+from __future__ import annotations
+
+from .completion import request_body, served_hub
+from .load import LoadResult, load_app
+from .report import Figure, table
+
+__all__ = ["Figure", "LoadResult", "load_app", "request_body", "served_hub", "table"]

@@ -1,0 +1,130 @@
+"""How a picture fits the video: its aspect ratio against the chosen one, two frames against each other,
+and a preview of what pad or crop will do.
+
+Split from :mod:`.images` (which decodes and normalises) because these answer a different question: not
+"can this file be used" but "how will it look in a 16:9 or 9:16 video".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from .images import PreparedImage, _decode
+
+ASPECT_TOLERANCE = 0.01
+_COMMON_RATIOS = (
+    "1:1",
+    "5:4",
+    "4:5",
+    "4:3",
+    "3:4",
+    "3:2",
+    "2:3",
+    "16:10",
+    "10:16",
+    "16:9",
+    "9:16",
+    "2:1",
+    "1:2",
+    "20:9",
+    "9:20",
+    "21:9",
+    "9:21",
+)
+
+
+def _parse_ratio(aspect_ratio: str) -> float:
+    try:
+        w, h = (float(part) for part in aspect_ratio.split(":"))
+        return w / h
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"not an aspect ratio like '16:9': {aspect_ratio!r}") from None
+
+
+def ratio_name(width: int, height: int) -> str:
+    """'4:3' for 1024×768; the plain size when no common ratio is close."""
+    ratio = width / height
+    best = min(_COMMON_RATIOS, key=lambda name: abs(_parse_ratio(name) / ratio - 1))
+    return best if abs(_parse_ratio(best) / ratio - 1) <= 0.015 else f"{width}×{height}"
+
+
+def _differs(a: float, b: float) -> bool:
+    return abs(a / b - 1) > ASPECT_TOLERANCE
+
+
+def check_against(prepared: PreparedImage, aspect_ratio: str) -> list[str]:
+    """Warn when the image's shape differs from the video's and say what pad / crop will do."""
+    image_ratio = prepared.width / prepared.height
+    target = _parse_ratio(aspect_ratio)
+    if not _differs(image_ratio, target):
+        return []
+    lost = 1 - min(image_ratio, target) / max(image_ratio, target)
+    if image_ratio < target:
+        pad, crop = "adds borders on the left and right", "cuts the top and bottom"
+    else:
+        pad, crop = "adds borders at the top and bottom", "cuts the left and right sides"
+    return [
+        f"The image is {ratio_name(prepared.width, prepared.height)} but the video will be "
+        f"{aspect_ratio}: 'pad' {pad}, 'crop' {crop} ({lost:.0%} of the picture)."
+    ]
+
+
+def compare_frames(first: PreparedImage, last: PreparedImage) -> list[str]:
+    """Warn when first and last frame differ in shape or size (the video may jump)."""
+    a = f"{first.width}×{first.height}"
+    b = f"{last.width}×{last.height}"
+    if _differs(first.width / first.height, last.width / last.height):
+        return [
+            f"The first frame is {ratio_name(first.width, first.height)} ({a}) but the last frame is "
+            f"{ratio_name(last.width, last.height)} ({b}); they are fitted differently, so the "
+            "picture may shift or jump during the video."
+        ]
+    if (first.width, first.height) != (last.width, last.height):
+        return [
+            f"The first frame is {a} and the last frame is {b}: same shape, different sizes, so one "
+            "of them is scaled and may look softer."
+        ]
+    return []
+
+
+# --------------------------------------------------------------------------- previews
+
+
+def _target_size(aspect_ratio: str, max_side: int) -> tuple[int, int]:
+    ratio = _parse_ratio(aspect_ratio)
+    if ratio >= 1:
+        return max_side, max(1, round(max_side / ratio))
+    return max(1, round(max_side * ratio)), max_side
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    rgba = ImageOps.exif_transpose(image).convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (128, 128, 128, 255))  # neutral, like a checkerboard's mean
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def preview_resize(
+    prepared_or_bytes: PreparedImage | bytes, aspect_ratio: str, mode: str, max_side: int = 480
+) -> Image.Image:
+    """Show what the provider's resize_mode does to the frame, at most ``max_side`` pixels.
+
+    "crop" is a centre crop to the video's shape. "pad" keeps the whole frame and fills the
+    rest by repeating the outermost pixels (edge padding), which is how the provider documents
+    its padding; the smeared bars make the added area obvious.
+    """
+    if mode not in ("pad", "crop"):
+        raise ValueError(f"resize mode must be 'pad' or 'crop', not {mode!r}")
+    data = prepared_or_bytes.data if isinstance(prepared_or_bytes, PreparedImage) else prepared_or_bytes
+    size = _target_size(aspect_ratio, max_side)
+    image = _flatten(_decode(data, draft=(size[0] * 2, size[1] * 2)))
+    if mode == "crop":
+        return ImageOps.fit(image, size, Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+    inner = ImageOps.contain(image, size, Image.Resampling.LANCZOS)
+    left, top = (size[0] - inner.width) // 2, (size[1] - inner.height) // 2
+    pixels = np.pad(
+        np.asarray(inner),
+        ((top, size[1] - inner.height - top), (left, size[0] - inner.width - left), (0, 0)),
+        mode="edge",
+    )
+    return Image.fromarray(pixels)

@@ -1,0 +1,17 @@
+"""The embedded simulator's loopback upload endpoint, used in demo mode."""
+
+from __future__ import annotations
+
+from ..http_client import DEFAULT_TIMEOUT_SECONDS
+from .base import PostFileHost
+
+
+class SimulatorHost(PostFileHost):
+    """The embedded simulator's loopback upload host (``POST {base}/uploads``): demo images stay local."""
+
+    name = "the demo simulator on this machine"
+    lifetime = "until the app stops"
+    public = False
+
+    def __init__(self, base_url: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        super().__init__(f"{base_url.rstrip('/')}/uploads", timeout=timeout)

@@ -1,0 +1,53 @@
+"""The words a run is described with: where it stands (:class:`Phase`) and whose key it runs on (:class:`Mode`).
+
+Both are ``StrEnum``: a member equals the string it stands for, so the history's SQLite rows, the
+browser's stored state and the page's CSS classes keep the same words they always had.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    """Where one run stands, as the page and the history show it."""
+
+    SUBMITTING = "submitting"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DOWNLOADING = "downloading"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMEOUT = "timeout"
+    #: The submit may or may not have reached the provider: the history shows it, nothing retries it.
+    UNCERTAIN = "uncertain"
+    ERROR = "error"
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will happen to the run: no polling, no download."""
+        return self in TERMINAL_PHASES
+
+
+#: Phases after which a run changes no more.
+TERMINAL_PHASES = frozenset(
+    {Phase.COMPLETED, Phase.FAILED, Phase.CANCELLED, Phase.TIMEOUT, Phase.UNCERTAIN, Phase.ERROR}
+)
+#: Phases in which the provider may still be working or the files are not saved yet.
+UNFINISHED_PHASES = tuple(phase for phase in Phase if phase not in TERMINAL_PHASES)
+
+
+class Mode(StrEnum):
+    """Whose key a run is sent with, which decides who pays and who may see its task."""
+
+    #: The embedded simulator: nothing is sent to the provider, nothing costs anything.
+    DEMO = "demo"
+    #: The operator's key, shared by every visitor: budgets apply and only the history knows whose a task is.
+    SERVER_KEY = "server-key"
+    #: The visitor's own key, in their request only: the provider shows a task only to the key that made it.
+    VISITOR_KEY = "visitor-key"
+
+    @property
+    def simulated(self) -> bool:
+        return self is Mode.DEMO

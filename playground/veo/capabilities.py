@@ -1,0 +1,106 @@
+"""What the form may offer: the UI asks these instead of knowing rules itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import Channel, get_model
+from .request import fields_taken
+
+
+@dataclass(frozen=True)
+class ControlState:
+    """What one control may offer for the current model, action and other values."""
+
+    choices: tuple[Any, ...]
+    value: Any
+    locked: bool = False
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class FormCapabilities:
+    duration: ControlState
+    resolution: ControlState
+    audio: ControlState
+    samples: ControlState
+    person: ControlState
+    seed_offered: bool
+    negative_prompt_offered: bool
+    enhance_prompt_offered: bool
+    resize_mode_offered: bool
+    raw_offered: bool
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def capabilities(
+    model_id: str,
+    action: str,
+    resolution: str | None,
+    duration: int | None,
+    audio: bool | None,
+    person: str | None = None,
+    samples: int | None = None,
+) -> FormCapabilities:
+    """Which values each control should offer now, nudging the current ones to valid values.
+
+    Nudges follow the page's rules the way a person expects: picking 4K turns audio on, picking
+    1080p on an older-page model sets 8 s, a per-call tier fixes 8 s.
+    """
+    spec = get_model(model_id)
+    notes: list[str] = []
+    res = resolution if resolution in spec.resolutions else spec.default_resolution
+    dur = duration if duration in spec.durations else spec.default_duration
+
+    if spec.hires_needs_8s and res in ("1080p", "4k") and dur != 8:
+        dur = 8
+        notes.append(f"{res} on {spec.id} needs 8 s, so the duration was set to 8 s.")
+    if len(spec.durations) == 1:
+        dur_state = ControlState(spec.durations, dur, True, f"{spec.id} is a per-call tier: 8 s only.")
+    elif spec.hires_needs_8s and res in ("1080p", "4k"):
+        dur_state = ControlState((8,), 8, True, f"{res} on {spec.id} needs 8 s (older page).")
+    else:
+        dur_state = ControlState(spec.durations, dur)
+
+    if spec.audio_always_on:
+        audio_state = ControlState((True,), True, True, f"{spec.id} always generates native audio.")
+    elif res == "4k":
+        if audio is False:
+            notes.append("4K has no muted output, so audio was switched on.")
+        audio_state = ControlState((True,), True, True, "4K has no muted output: audio is required.")
+    else:
+        audio_state = ControlState((False, True), bool(audio))
+
+    res_why = ""
+    if "4k" not in spec.resolutions:
+        res_why = (
+            "4K is for official tiers only."
+            if spec.channel is Channel.REVERSE
+            else "4K is offered on VEO 3.1 and 3.1 Fast only."
+        )
+    res_state = ControlState(spec.resolutions, res, False, res_why)
+
+    if spec.max_samples == 1:
+        samples_state = ControlState((1,), 1, True, f"{spec.id} renders one video per task.")
+    else:
+        s = samples if isinstance(samples, int) and 1 <= samples <= spec.max_samples else 1
+        samples_state = ControlState(tuple(range(1, spec.max_samples + 1)), s)
+
+    p = person if person in spec.person_choices else spec.person_default
+    person_state = ControlState(spec.person_choices, p)
+    taken = fields_taken(spec, action)
+
+    return FormCapabilities(
+        duration=dur_state,
+        resolution=res_state,
+        audio=audio_state,
+        samples=samples_state,
+        person=person_state,
+        seed_offered="seed" in taken,
+        negative_prompt_offered="negative_prompt" in taken,
+        enhance_prompt_offered="enhance_prompt" in taken,
+        resize_mode_offered="resize_mode" in taken,
+        raw_offered="raw" in taken,
+        notes=tuple(notes),
+    )

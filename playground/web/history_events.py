@@ -1,0 +1,222 @@
+"""What the History tab's events do: list this browser's runs, show one, copy, remix, rerun, attach.
+
+Every read goes through the owner id of the visitor's own browser identity, so nobody sees another
+visitor's runs or files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from gradio.events import Dependency
+
+from .. import veo
+from ..runs import REMIX_FROM_TASK, FrameError, Phase, Refused, RunRecord, RunService, RunUpdate, TrackedRun
+from ..veo import FormValues
+from .history import HistoryView, caption, details
+from .media_view import page_root
+from .session import session_id
+from .state import PageState
+from .tab_events import TabHandlers
+from .view import status_panel
+
+
+@dataclass
+class HistoryTab:
+    """The History tab's events over its components, the page's shared state and the action tabs."""
+
+    ctx: RunService
+    view: HistoryView
+    page: PageState
+    #: The tab strip, so copying a run's settings can switch to its tab.
+    tabs: gr.Tabs
+    handlers: dict[str, TabHandlers]
+
+    def wire(self, tab: gr.Tab, loaded: Dependency) -> None:
+        """``tab`` lists again when selected; ``loaded`` is the page's load event, which the first listing follows."""
+        p, v = self.page, self.view
+        listing = dict(
+            fn=self.list_runs,
+            inputs=[p.visitor],
+            outputs=[v.gallery, v.listed, v.empty],
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
+        gr.on([v.refresh.click, tab.select, p.history_changed.change], **listing)
+        loaded.then(**listing)
+        v.gallery.select(
+            self.show,
+            inputs=[p.visitor, v.listed],
+            outputs=[v.selected, v.detail_row, v.video, v.details, v.request],
+            api_visibility="private",
+            queue=False,
+        )
+        v.copy_btn.click(
+            self.copy_settings,
+            inputs=[p.visitor, v.selected],
+            outputs=self._form_outputs(),
+            api_visibility="private",
+            queue=False,
+        )
+        v.remix_btn.click(
+            self.use_as_remix,
+            inputs=[p.visitor, v.selected],
+            outputs=self._form_outputs(),
+            api_visibility="private",
+            queue=False,
+        )
+        follow_outputs = [v.status, v.video, v.detail_row, p.history_changed]
+        v.rerun_btn.click(
+            self.rerun,
+            inputs=[p.visitor, p.key, v.selected],
+            outputs=follow_outputs,
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        )
+        v.resume_btn.click(
+            self.attach,
+            inputs=[p.visitor, p.key, v.resume_id],
+            outputs=follow_outputs,
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        )
+
+    def _form_outputs(self) -> list[Any]:
+        outputs: list[Any] = [self.tabs]
+        for handlers in self.handlers.values():
+            outputs += handlers.form.inputs() + handlers.capability_outputs()
+        return list(dict.fromkeys(outputs))
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    async def _records(self, token: str, request: gr.Request | None) -> list[RunRecord]:
+        store = self.ctx.store
+        return await store.call(store.history, self.ctx.owner(token, session_id(request)))
+
+    async def _record(self, token: str, run_id: str | None, request: gr.Request | None) -> RunRecord | None:
+        if not run_id:
+            return None
+        store = self.ctx.store
+        return await store.call(store.owned_run, self.ctx.owner(token, session_id(request)), run_id)
+
+    async def list_runs(self, token: str, request: gr.Request) -> tuple:
+        records = await self._records(token, request)
+        root, links = page_root(request), self.ctx.media_links
+        # Signed afresh at every listing, so the posters keep showing however long ago (or before which
+        # restart) they were made; a run without one shows its phase's shared tile.
+        items = [
+            (
+                links.poster(root, r.run_id) if r.poster and Path(r.poster).exists() else links.card(root, r.phase),
+                caption(r),
+            )
+            for r in records
+        ]
+        empty = "" if records else "_No runs yet. Finished and running tasks from this browser appear here._"
+        return items, [r.run_id for r in records], empty
+
+    async def show(self, token: str, listed: list[str], evt: gr.SelectData, request: gr.Request) -> tuple:
+        run_id = listed[evt.index] if isinstance(evt.index, int) and evt.index < len(listed) else None
+        record = await self._record(token, run_id, request)
+        if record is None:
+            return None, gr.update(visible=False), None, "", ""
+        playable = record.files and Path(record.files[0]).exists()
+        video = self.ctx.media_links.video(page_root(request), record.run_id, 0) if playable else None
+        return (
+            record.run_id,
+            gr.update(visible=True),
+            video,
+            details(record),
+            json.dumps(record.request, indent=2, ensure_ascii=False),
+        )
+
+    # -- acting -----------------------------------------------------------------------------------
+
+    async def copy_settings(self, token: str, run_id: str | None, request: gr.Request) -> dict:
+        record = await self._record(token, run_id, request)
+        if record is None or record.action not in self.handlers:
+            gr.Warning("Pick a run first.")
+            return {}
+        body = self.ctx.tracker.visitor_body(record.request)
+        return {
+            self.tabs: gr.Tabs(selected=record.action),
+            **self.handlers[record.action].fill_from(FormValues.from_body(body)),
+        }
+
+    async def use_as_remix(self, token: str, run_id: str | None, request: gr.Request) -> dict:
+        record = await self._record(token, run_id, request)
+        if record is None or record.phase != Phase.COMPLETED or not record.task_id:
+            gr.Warning("Only a finished run can be remixed.")
+            return {}
+        remix = self.handlers["remix"].form
+        return {
+            self.tabs: gr.Tabs(selected="remix"),
+            remix.remix_from: REMIX_FROM_TASK,
+            remix.remix_task: gr.update(value=record.task_id, visible=True),
+            remix.remix_run: gr.update(visible=False),
+            remix.remix_url: gr.update(visible=False),
+        }
+
+    async def rerun(self, token: str, key: str, run_id: str | None, request: gr.Request) -> AsyncIterator[tuple]:
+        record = await self._record(token, run_id, request)
+        if record is None or not record.request:
+            yield status_panel(None, "Pick a run to run again."), gr.update(), gr.update(), gr.update()
+            return
+        owner = self.ctx.owner(token, session_id(request))
+        conn = self.ctx.connection(key, owner)
+        body = self.ctx.tracker.visitor_body(record.request)
+        built = veo.build_request(FormValues.from_body(body, received=False))
+        refusal = built.message() if not built.ok else await self._unsafe_source(conn, owner, record.action, body)
+        if refusal:
+            yield (
+                status_panel(RunUpdate(Phase.ERROR, f"Not submitted: {refusal}")),
+                gr.update(),
+                gr.update(),
+                gr.update(),
+            )
+            return
+        started = await self.ctx.start(conn, owner, built)
+        if isinstance(started, Refused):
+            yield status_panel(RunUpdate(Phase.ERROR, started.message)), gr.update(), gr.update(), gr.update()
+            return
+        async for out in self._follow(started.run, page_root(request)):
+            yield out
+
+    async def _unsafe_source(self, conn: Any, owner: str, action: str, body: dict) -> str | None:
+        """A recorded remix source is checked again, as when it was first given."""
+        if action != "remix" or not body.get("first_frame_image"):
+            return None
+        try:
+            await self.ctx.frames.remix_url(conn, owner, str(body["first_frame_image"]))
+        except FrameError as exc:
+            return str(exc)
+        return None
+
+    async def attach(self, token: str, key: str, task_id: str, request: gr.Request) -> AsyncIterator[tuple]:
+        task_id = (task_id or "").strip()
+        if not task_id:
+            yield status_panel(None, "Enter a task id."), gr.update(), gr.update(), gr.update()
+            return
+        owner = self.ctx.owner(token, session_id(request))
+        conn = self.ctx.connection(key, owner)
+        access = await self.ctx.ownership.task(owner, conn, task_id)
+        if isinstance(access, Refused):
+            yield status_panel(RunUpdate(Phase.ERROR, access.message)), gr.update(), gr.update(), gr.update()
+            return
+        run = await self.ctx.tracker.attach(conn, owner, task_id)
+        async for out in self._follow(run, page_root(request)):
+            yield out
+
+    async def _follow(self, run: TrackedRun, root: str) -> AsyncIterator[tuple]:
+        async for update in run.updates():
+            video = self.ctx.media_links.video(root, run.record.run_id, 0) if update.videos else gr.update()
+            shown = gr.update(visible=True) if update.videos else gr.update()
+            changed = f"{run.record.run_id}:{update.phase}"
+            yield status_panel(update), video, shown, changed

@@ -1,0 +1,73 @@
+"""The page's shared components: what every tab reads or writes besides its own controls.
+
+One typed object, built with the page and handed to each tab's events, in place of a dict keyed by
+name. It holds components, never a visitor's values: a visitor's key, runs and identity live in their
+own session's ``gr.State`` or in their browser's ``gr.BrowserState``, and reach a handler only inside
+that visitor's request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from .i18n import t
+from .view import SessionSpend
+
+
+@dataclass(frozen=True, eq=False)  # one per page: compared by identity
+class PageState:
+    """Components above the tabs and the state they share. Built once per app, at layout time."""
+
+    #: The whole page; its ``load`` event restores the browser's key and identity and prices each tab.
+    demo: gr.Blocks
+    #: The visitor's own Wave API key (a password box in the key accordion); empty means the server's mode.
+    key: gr.Textbox
+    #: Whether the key is kept in this browser (checkbox under the key box).
+    remember: gr.Checkbox
+    #: The mode banner above the tabs: demo, the server's key or the visitor's own.
+    banner: gr.HTML
+    #: The accordion holding the key box; hidden when the operator set a server key.
+    key_box: gr.Accordion
+    #: gr.State per tab session: this session's :class:`SessionSpend`, for the cost readout.
+    spend: gr.State
+    #: gr.State per tab session: finished samples ``{"label", "ref", "task_id"}``, the remix sources.
+    runs: gr.State
+    #: gr.BrowserState: the key, when the visitor asked to remember it (obscured with the browser secret).
+    stored_key: gr.BrowserState
+    #: gr.BrowserState: the visitor's signed identity token, which owns their runs across refreshes.
+    visitor: gr.BrowserState
+    #: gr.BrowserState: ``{"run_id", "task_id", "action"}`` of runs this browser still waits for.
+    pending: gr.BrowserState
+    #: gr.State per tab session: ``"<run_id>:<phase>"`` of the last run that ended, so History lists again.
+    history_changed: gr.State
+
+
+def create_page_ui(demo: gr.Blocks, has_server_key: bool, browser_secret: str) -> PageState:
+    """The header, the mode banner, the key box and the page's states; no events."""
+    gr.Markdown(t("header"))
+    banner = gr.HTML()
+    with gr.Accordion(t("key_box"), open=False, visible=not has_server_key) as key_box:
+        key = gr.Textbox(
+            label=t("key_label"),
+            type="password",
+            elem_id="api-key",
+            placeholder=t("key_placeholder"),
+            info=t("key_info"),
+        )
+        remember = gr.Checkbox(label=t("key_remember"), value=False, elem_id="remember-key")
+    return PageState(
+        demo=demo,
+        key=key,
+        remember=remember,
+        banner=banner,
+        key_box=key_box,
+        spend=gr.State(SessionSpend()),
+        runs=gr.State([]),
+        stored_key=gr.BrowserState("", storage_key="veo-playground-key", secret=browser_secret),
+        # What the browser keeps across refreshes: who it is and which runs it is waiting for.
+        visitor=gr.BrowserState("", storage_key="veo-playground-visitor", secret=browser_secret),
+        pending=gr.BrowserState([], storage_key="veo-playground-pending", secret=browser_secret),
+        history_changed=gr.State(""),
+    )

@@ -1,0 +1,487 @@
+"""What one action tab's events do: readout, capabilities, run, cancel and resume after a refresh.
+
+Handlers receive their inputs as a dict (Gradio's set-style inputs) plus the ``gr.Request``, from
+which the visitor's session id comes; a visitor's key only ever travels inside their own request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from gradio.events import Dependency
+
+from .. import veo
+from ..media import ImageRejected, check_against, prepare_image, preview_resize
+from ..runs import (
+    REMIX_FROM_RUN,
+    REMIX_FROM_TASK,
+    REMIX_FROM_URL,
+    FrameError,
+    Phase,
+    Refused,
+    RunRecord,
+    RunService,
+    RunUpdate,
+    TrackedRun,
+    cancel_task,
+    curl_command,
+    key_fingerprint,
+    run_reference,
+)
+from .form import ActionForm
+from .i18n import t
+from .media_view import page_root
+from .session import session_id
+from .state import PageState
+from .tab import TabView
+from .view import SessionSpend, cost_readout, estimate_form, model_info, problems_panel, status_panel
+
+
+class TabHandlers:
+    """The events of one action tab."""
+
+    def __init__(self, ctx: RunService, view: TabView, page: PageState) -> None:
+        self.ctx, self.view, self.page = ctx, view, page
+
+    @property
+    def form(self) -> ActionForm:
+        return self.view.form
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def wire(self, loaded: Dependency) -> None:
+        """The tab's events; ``loaded`` is the page's load event, which a resume follows."""
+        self._wire_controls()
+        self._wire_run(loaded)
+        # Loading an example fires no input event, so the controls are brought in line with its model here.
+        f = self.form
+        self.view.examples.load_input_event.then(
+            self.apply_capabilities,
+            inputs={f.model, f.resolution, f.duration, f.audio, f.person, f.samples},
+            outputs=self.capability_outputs(),
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
+
+    def _wire_controls(self) -> None:
+        """What follows the controls: the model's capabilities, the price, the remix source, the preview."""
+        f, p = self.form, self.page
+        cap_inputs = {f.model, f.resolution, f.duration, f.audio, f.person, f.samples}
+        # Not on page load: the built controls already match the default model, and a load-time
+        # update would race with a visitor's first clicks.
+        gr.on(
+            [f.model.input, f.resolution.input, f.duration.input, f.audio.input],
+            self.apply_capabilities,
+            inputs=cap_inputs,
+            outputs=self.capability_outputs(),
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
+        price_inputs = set(f.inputs()) | {p.key, p.spend, p.visitor}
+        gr.on(
+            [c.change for c in f.inputs()] + [p.key.change, p.spend.change, p.demo.load],
+            self.readout,
+            inputs=price_inputs,
+            outputs=[self.view.cost],
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+            trigger_mode="always_last",
+        )
+        if f.remix_from is not None:
+            f.remix_from.change(
+                self.remix_source_visibility,
+                inputs=f.remix_from,
+                outputs=[f.remix_run, f.remix_task, f.remix_url],
+                api_visibility="private",
+                queue=False,
+                show_progress="hidden",
+            )
+            p.runs.change(
+                lambda runs: gr.update(choices=[(r["label"], r["ref"]) for r in runs]),
+                inputs=p.runs,
+                outputs=f.remix_run,
+                api_visibility="private",
+                queue=False,
+            )
+        if "preview" in f.extras:
+            gr.on(
+                [f.first_file.change, f.aspect_ratio.change, f.resize_mode.change],
+                self.resize_preview,
+                inputs=[f.first_file, f.aspect_ratio, f.resize_mode],
+                outputs=[f.extras["preview"], f.extras["image_notes"]],
+                api_visibility="private",
+                show_progress="hidden",
+                trigger_mode="always_last",
+            )
+
+    def _wire_run(self, loaded: Dependency) -> None:
+        """Run, Cancel, and the resume of an unfinished run after a refresh."""
+        f, p, v = self.form, self.page, self.view
+        run_outputs = [
+            v.status,
+            *v.videos,
+            v.request_json,
+            v.curl,
+            v.task_json,
+            v.task_id,
+            v.cancel,
+            v.run,
+            p.spend,
+            p.runs,
+            p.pending,
+            p.history_changed,
+        ]
+        if "image_notes" in f.extras:
+            run_outputs.append(f.extras["image_notes"])
+        v.run.click(
+            self.run,
+            inputs=set(f.inputs()) | {p.key, p.spend, p.runs, p.visitor, p.pending},
+            outputs=run_outputs,
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        )
+        v.cancel.click(
+            self.cancel,
+            inputs={v.task_id, p.key, p.visitor},
+            outputs=[v.cancel],
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        )
+        # After a refresh the page picks up its unfinished run where it left off.
+        loaded.then(
+            self.resume,
+            inputs={p.key, p.spend, p.runs, p.visitor, p.pending},
+            outputs=run_outputs,
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        )
+
+    def capability_outputs(self) -> list[Any]:
+        f = self.form
+        return [
+            f.duration,
+            f.resolution,
+            f.audio,
+            f.samples,
+            f.person,
+            f.seed,
+            f.negative_prompt,
+            f.enhance_prompt,
+            f.model_info,
+            f.nudge,
+        ] + [c for c in (f.resize_mode, f.raw) if c]
+
+    # -- handlers ----------------------------------------------------------------------------
+
+    def fill_from(self, values: veo.FormValues) -> dict:
+        """Updates that put a recorded request back into this tab's controls."""
+        f = self.form
+        spec = veo.get_model(values.model)
+        updates = self.apply_capabilities(
+            set_values=True,
+            data={
+                f.model: values.model,
+                f.resolution: values.resolution or spec.default_resolution,
+                f.duration: values.duration or spec.default_duration,
+                f.audio: bool(values.generate_audio),
+                f.person: values.person_generation,
+                f.samples: values.sample_count or 1,
+            },
+        )
+        updates.update(
+            {
+                f.model: values.model,
+                f.prompt: values.prompt,
+                f.aspect_ratio: values.aspect_ratio or "16:9",
+                f.negative_prompt: values.negative_prompt or "",
+                f.seed: values.seed,
+                f.callback_url: values.callback_url or "",
+            }
+        )
+        if f.resize_mode is not None:
+            updates[f.resize_mode] = values.resize_mode or "pad"
+        if f.raw is not None:
+            updates[f.raw] = bool(values.raw)
+        for which in ("first", "last"):
+            if getattr(f, f"{which}_url") is not None:
+                # The hosted copy of the image is re-used by its link; the upload box is cleared.
+                updates[getattr(f, f"{which}_url")] = getattr(values, f"{which}_frame_image") or ""
+                updates[getattr(f, f"{which}_file")] = None
+        if f.remix_from is not None:
+            updates.update(
+                {
+                    f.remix_from: REMIX_FROM_URL,
+                    f.remix_url: gr.update(value=values.first_frame_image or "", visible=True),
+                    f.remix_run: gr.update(visible=False),
+                    f.remix_task: gr.update(visible=False),
+                }
+            )
+        return updates
+
+    def apply_capabilities(self, data: dict, *, set_values: bool = False) -> dict:
+        """Choices, locks and notes for the chosen model; a value is sent only where it must change.
+
+        Sending an unchanged value back would race the visitor: a reply that lands after their next
+        click (samples typed while the duration reply is on its way) would undo it.
+        """
+        f = self.form
+        caps = veo.capabilities(
+            data[f.model],
+            f.action,
+            data[f.resolution],
+            _as_int(data[f.duration]),
+            data[f.audio],
+            data[f.person],
+            _as_int(data[f.samples]),
+        )
+
+        def value(new: Any, current: Any) -> dict:
+            return {"value": new} if set_values or new != current else {}
+
+        updates = {
+            f.duration: gr.update(
+                choices=list(caps.duration.choices),
+                interactive=not caps.duration.locked,
+                info=caps.duration.why or None,
+                **value(caps.duration.value, _as_int(data[f.duration])),
+            ),
+            f.resolution: gr.update(
+                choices=list(caps.resolution.choices),
+                info=caps.resolution.why or None,
+                **value(caps.resolution.value, data[f.resolution]),
+            ),
+            f.audio: gr.update(
+                interactive=not caps.audio.locked, info=caps.audio.why or None, **value(caps.audio.value, data[f.audio])
+            ),
+            # A slider cannot have min == max, so a one-video model locks the slider at 1 instead.
+            f.samples: gr.update(
+                interactive=not caps.samples.locked,
+                info=caps.samples.why or None,
+                **value(caps.samples.value, _as_int(data[f.samples])),
+            ),
+            f.person: gr.update(
+                choices=list(caps.person.choices),
+                label=t("person") + (" (extra.personGeneration)" if caps.person.choices[0] == "allow_all" else ""),
+                **value(caps.person.value, data[f.person]),
+            ),
+            f.seed: gr.update(visible=caps.seed_offered),
+            f.negative_prompt: gr.update(visible=caps.negative_prompt_offered),
+            f.enhance_prompt: gr.update(visible=caps.enhance_prompt_offered),
+            f.model_info: model_info(data[f.model]),
+            f.nudge: " ".join(caps.notes),
+        }
+        if f.resize_mode is not None:
+            updates[f.resize_mode] = gr.update(visible=caps.resize_mode_offered)
+        if f.raw is not None:
+            updates[f.raw] = gr.update(visible=caps.raw_offered)
+        return updates
+
+    async def readout(self, data: dict, request: gr.Request) -> str:
+        owner = self.ctx.owner(data.get(self.page.visitor), session_id(request))
+        conn = self.ctx.connection(data.get(self.page.key), owner)
+        values = self.form.form_values(data, self.form.frame_placeholders(data))
+        est, problems = estimate_form(values, dict(self.ctx.settings.operator_prices))
+        text = cost_readout(est, problems, data[self.page.spend], conn.simulated)
+        standing = await self.ctx.budget.standing(conn, owner)
+        return f"{text}\n\n{standing.line()}" if standing else text
+
+    @staticmethod
+    async def resize_preview(path: str | None, aspect_ratio: str, mode: str) -> tuple:
+        """Check the dropped image at once and show what pad or crop will do to it."""
+        if not path:
+            return gr.update(value=None, visible=False), ""
+        try:
+            image = await asyncio.to_thread(prepare_image, Path(path).read_bytes(), Path(path).name)
+            preview = await asyncio.to_thread(preview_resize, image, aspect_ratio or "16:9", mode or "pad")
+        except ImageRejected as exc:
+            return gr.update(value=None, visible=False), f"- **This image cannot be used:** {exc.message}"
+        notes = [*image.adjustments, *image.warnings, *check_against(image, aspect_ratio or "16:9")]
+        return gr.update(value=preview, visible=True), "\n".join(f"- {n}" for n in notes)
+
+    @staticmethod
+    def remix_source_visibility(choice: str) -> tuple:
+        return (
+            gr.update(visible=choice == REMIX_FROM_RUN),
+            gr.update(visible=choice == REMIX_FROM_TASK),
+            gr.update(visible=choice == REMIX_FROM_URL),
+        )
+
+    async def cancel(self, data: dict, request: gr.Request) -> Any:
+        task_id = data[self.view.task_id]
+        if not task_id:
+            gr.Info("There is no running task to cancel.")
+            return gr.update(interactive=False)
+        conn = self.ctx.connection(data[self.page.key], self.ctx.owner(data[self.page.visitor], session_id(request)))
+        async with conn.client(self.ctx.settings) as client:
+            gr.Info(await cancel_task(client, task_id))
+        return gr.update(interactive=False)
+
+    async def run(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
+        f, p, v = self.form, self.page, self.view
+        owner = self.ctx.owner(data[p.visitor], session_id(request))
+        conn = self.ctx.connection(data[p.key], owner)
+        values = f.form_values(data, f.frame_placeholders(data))
+        problems = veo.check(values)
+        if problems:
+            yield {v.status: problems_panel(problems)}
+            return
+        yield {
+            v.status: status_panel(RunUpdate(Phase.SUBMITTING, "Preparing the request…")),
+            v.run: gr.update(interactive=False),
+        }
+        try:
+            frames, notes = await self.ctx.frames.resolve(conn, owner, f.frame_inputs(data), values)
+        except FrameError as exc:
+            yield {v.status: problems_panel([veo.Problem(exc.field, str(exc))]), v.run: gr.update(interactive=True)}
+            return
+        built = veo.build_request(f.form_values(data, frames))
+        if not built.ok:
+            yield {v.status: problems_panel(list(built.problems)), v.run: gr.update(interactive=True)}
+            return
+        started = await self.ctx.start(conn, owner, built)
+        if isinstance(started, Refused):
+            yield {
+                v.status: problems_panel([veo.Problem(started.field or "", started.message)]),
+                v.run: gr.update(interactive=True),
+            }
+            return
+        run = started.run
+        sent = run.record.request
+        intro = {
+            v.request_json: json.dumps(sent, indent=2, ensure_ascii=False),
+            v.curl: curl_command(conn.base_url if not conn.simulated else self.ctx.settings.base_url, sent),
+        }
+        if "image_notes" in f.extras:
+            intro[f.extras["image_notes"]] = "\n".join(f"- {n}" for n in notes)
+        yield intro
+        async for out in self._follow(run, data, page_root(request)):
+            yield out
+
+    async def resume(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
+        """On page load: follow this tab's newest unfinished run, or show how it ended meanwhile."""
+        # A generator that yields nothing would blank every output; a bare update changes none.
+        yield {self.view.status: gr.update()}
+        p = self.page
+        owner = self.ctx.owner(data[p.visitor], session_id(request))
+        record = await self._run_to_resume(owner, data[p.pending] or [])
+        if record is None:
+            return
+        run = self.ctx.tracker.live(owner, record.run_id)
+        if run is None and record.finished:
+            # It ended while the page was away: show the outcome once, and forget the pending entry.
+            update = RunUpdate(
+                record.phase,
+                record.message,
+                task_id=record.task_id,
+                progress=100,
+                videos=tuple(Path(path) for path in record.files),
+                video_urls=tuple(record.urls),
+                queued_seconds=record.queued_seconds,
+                processing_seconds=record.processing_seconds,
+            )
+            out = self._present(update, None, data, record.run_id, page_root(request))
+            out[p.pending] = _without(data[p.pending], record.run_id)
+            yield out
+            return
+        if run is None:
+            run = await self._reattach(record, data, owner)
+            if isinstance(run, dict):
+                yield run
+                return
+        yield {self.view.request_json: json.dumps(record.request, indent=2, ensure_ascii=False)}
+        async for out in self._follow(run, data, page_root(request)):
+            yield out
+
+    async def _reattach(self, record: RunRecord, data: dict, owner: str) -> TrackedRun | dict:
+        """Poll a run again that no live driver follows (the server restarted); or say what it needs."""
+        conn = self.ctx.connection(data[self.page.key], owner)
+        if not record.task_id:
+            return {self.view.status: gr.update()}
+        if conn.mode != record.mode or key_fingerprint(conn.api_key) != record.key_fingerprint:
+            return {
+                self.view.status: status_panel(
+                    RunUpdate(
+                        Phase.QUEUED,
+                        "This run was made with your own key: enter it above to resume it.",
+                        task_id=record.task_id,
+                    )
+                ),
+                self.view.task_id: record.task_id,
+            }
+        return await self.ctx.tracker.attach(conn, owner, record.task_id)
+
+    async def _run_to_resume(self, owner: str, pending: list[dict]) -> RunRecord | None:
+        store = self.ctx.store
+        ids = [p.get("run_id") for p in pending if isinstance(p, dict) and p.get("action") == self.form.action]
+        candidates = [r for r in [await store.call(store.owned_run, owner, i) for i in ids if i] if r]
+        candidates += [r for r in await store.call(store.unfinished, owner) if r.action == self.form.action]
+        return max(candidates, key=lambda r: r.created_at, default=None)
+
+    async def _follow(self, run: TrackedRun, data: dict, root: str) -> AsyncIterator[dict]:
+        p = self.page
+        announced = False
+        async for update in run.updates():
+            out = self._present(update, run.record.estimated_cost, data, run.record.run_id, root)
+            if update.task_id and not announced and not update.finished:
+                announced = True  # the id is in the browser from now on, whatever happens to this page
+                entry = {"run_id": run.record.run_id, "task_id": update.task_id, "action": self.form.action}
+                out[p.pending] = [entry, *_without(data[p.pending], run.record.run_id)]
+            if update.finished:
+                out[p.pending] = _without(data[p.pending], run.record.run_id)
+                out[p.history_changed] = f"{run.record.run_id}:{update.phase}"
+            yield out
+
+    def _present(self, update: RunUpdate, cost: float | None, data: dict, run_id: str, root: str) -> dict:
+        v = self.view
+        out: dict = {
+            v.status: status_panel(update),
+            v.task_id: update.task_id,
+            v.cancel: gr.update(interactive=update.phase == Phase.QUEUED),
+        }
+        if update.task_json is not None:
+            out[v.task_json] = update.task_json
+        if update.finished:
+            out.update(self._final(update, cost, data, run_id, root))
+        return out
+
+    def _final(self, update: RunUpdate, cost: float | None, data: dict, run_id: str, root: str) -> dict:
+        """``root`` is where this page reached the server: the videos' signed links are made on it."""
+        p, v = self.page, self.view
+        out: dict = {v.run: gr.update(interactive=True), v.cancel: gr.update(interactive=False)}
+        if update.phase != Phase.COMPLETED:
+            return out
+        for index, video in enumerate(v.videos):
+            shown = index < len(update.videos)
+            link = self.ctx.media_links.video(root, run_id, index) if shown else None
+            out[video] = gr.update(value=link, visible=shown or index == 0)
+        spend: SessionSpend = data[p.spend].add(cost)
+        out[p.spend] = spend
+        runs = list(data[p.runs])
+        for index in range(len(update.video_urls)):
+            label = f"{veo.ACTION_LABELS[self.form.action]} · {update.task_id} · sample {index + 1}"
+            # The page holds a reference, not the link: the server looks the link up in this visitor's runs.
+            runs.insert(0, {"label": label, "ref": run_reference(run_id, index), "task_id": update.task_id})
+        out[p.runs] = runs
+        return out
+
+
+def _without(pending: list[dict] | None, run_id: str) -> list[dict]:
+    return [p for p in (pending or []) if isinstance(p, dict) and p.get("run_id") != run_id]
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
