@@ -63,3 +63,17 @@ def test_renders_run_in_worker_processes_that_are_replaced_when_they_die(tmp_pat
     finally:
         pool.close()
     assert (tmp_path / "b.mp4").stat().st_size > 1000 and (tmp_path / "d.mp4").stat().st_size > 1000
+
+
+def test_workers_start_from_any_working_directory(tmp_path, monkeypatch) -> None:
+    """``python /path/to/app.py`` from another folder: the workers still find the package and render."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    pool = RenderPool(1)
+    try:
+        pool.render(
+            tmp_path / "a.mp4", dict(prompt="a lighthouse at dusk", duration=4, aspect_ratio="16:9", audio=False)
+        )
+    finally:
+        pool.close()
+    assert (tmp_path / "a.mp4").stat().st_size > 1000

@@ -29,13 +29,21 @@ class RenderFailed(RuntimeError):
     """The worker could not render; the message is the worker's own error."""
 
 
+def _child_environment() -> dict[str, str]:
+    """The parent's environment, with the folder holding ``playground`` first on the import path: ``python -m``
+    finds this module from the working directory, which is not the checkout when ``app.py`` is started by path."""
+    checkout = str(Path(__file__).resolve().parents[2])
+    paths = [checkout, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(paths)}
+
+
 class _Worker:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=_child_environment(),
         )
 
     def render(self, path: Path, spec: dict[str, Any]) -> None:
