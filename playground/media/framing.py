@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageOps
 
-from .images import PreparedImage, _decode
+from .images import PreparedImage, decode_image
 
 ASPECT_TOLERANCE = 0.01
 _COMMON_RATIOS = (
@@ -117,7 +117,7 @@ def preview_resize(
         raise ValueError(f"resize mode must be 'pad' or 'crop', not {mode!r}")
     data = prepared_or_bytes.data if isinstance(prepared_or_bytes, PreparedImage) else prepared_or_bytes
     size = _target_size(aspect_ratio, max_side)
-    image = _flatten(_decode(data, draft=(size[0] * 2, size[1] * 2)))
+    image = _flatten(decode_image(data, draft=(size[0] * 2, size[1] * 2)))
     if mode == "crop":
         return ImageOps.fit(image, size, Image.Resampling.LANCZOS, centering=(0.5, 0.5))
     inner = ImageOps.contain(image, size, Image.Resampling.LANCZOS)

@@ -190,7 +190,7 @@ def _png_metadata_problem(data: bytes) -> ImageRejected | None:
     return None
 
 
-def _decode(data: bytes, filename: str | None = None, draft: tuple[int, int] | None = None) -> Image.Image:
+def decode_image(data: bytes, filename: str | None = None, draft: tuple[int, int] | None = None) -> Image.Image:
     """Open and fully decode, so damage shows up now rather than at the provider."""
     if not data:
         raise ImageRejected("The file is empty.")
@@ -374,7 +374,7 @@ def _size_warnings(width: int, height: int) -> list[str]:
 
 def prepare_image(data: bytes, filename: str | None = None) -> PreparedImage:
     """Check ``data`` and return what will be uploaded; raises ImageRejected with a clear message."""
-    image = _decode(data, filename)
+    image = decode_image(data, filename)
     fmt = "JPEG" if image.format == "MPO" else image.format  # MPO = phone JPEG with extra pictures
     notes: list[str] = []
     converted_from: str | None = None
