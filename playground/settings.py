@@ -7,6 +7,7 @@ reads them itself when the app launches.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from pathlib import Path
 from .veo import MODELS_BY_ID, Billing
 
 DEFAULT_BASE_URL = "https://www.qingbo.dev"
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(ValueError):
@@ -30,6 +32,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _float(env, name, default)
+    if value < 0 or value != int(value):
+        raise SettingsError(f"{name} must be a whole number, 0 or more (0: no limit)")
+    return int(value)
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:
@@ -51,6 +60,23 @@ def _money(env: Mapping[str, str], name: str) -> float | None:
     if value < 0:
         raise SettingsError(f"{name} must be a non-negative amount in USD")
     return value
+
+
+def _names(env: Mapping[str, str], name: str) -> frozenset[str]:
+    """A comma list of names, compared without case (Hugging Face names are case-insensitive)."""
+    return frozenset(part.strip().lower() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[IPNetwork, ...]:
+    networks = []
+    for part in env.get(name, "").split(","):
+        if not part.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part.strip(), strict=False))
+        except ValueError:
+            raise SettingsError(f"{name}: {part.strip()!r} is not an IP address or network") from None
+    return tuple(networks)
 
 
 def public_base_url_from_env(env: Mapping[str, str]) -> str | None:
@@ -119,10 +145,34 @@ class Settings:
     budget_window_hours: float = 24.0
     #: How long a signed link to a visitor's video or poster works after the page shows it.
     media_link_hours: float = 24.0
+    #: The per-visitor cap for a signed-in visitor (their account, on every browser); defaults to the visitor cap.
+    budget_per_user_setting: float | None = None
+    #: Runs on the server's key one visitor (and, when anonymous, one address) may start per minute.
+    runs_per_minute: int = 6
+    #: Offer "Sign in with Hugging Face" (on a Space with ``hf_oauth: true``, or ``PLAYGROUND_SIGN_IN=1``).
+    sign_in: bool = False
+    #: When either is set, only these signed-in users (``*``: any) or members of these orgs run on the server's key.
+    allowed_users: frozenset[str] = frozenset()
+    allowed_orgs: frozenset[str] = frozenset()
+    #: A header a login proxy sets to the signed-in user's name, honoured only from ``trusted_proxies``.
+    trusted_user_header: str = ""
+    #: Peers allowed to set ``X-Forwarded-For`` and ``trusted_user_header``; none by default, loopback included.
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    #: Running as a Hugging Face Space: the platform's proxy, the peer of every request, adds X-Forwarded-For.
+    on_space: bool = False
 
     @property
     def demo_mode(self) -> bool:
         return self.demo or not self.api_key
+
+    @property
+    def budget_per_user(self) -> float | None:
+        return self.budget_per_user_setting if self.budget_per_user_setting is not None else self.budget_per_visitor
+
+    @property
+    def server_key_restricted(self) -> bool:
+        """Whether only allow-listed, signed-in visitors may spend the server's key."""
+        return bool(self.allowed_users or self.allowed_orgs)
 
     @property
     def media_dir(self) -> Path:
@@ -164,4 +214,12 @@ class Settings:
             budget_total=_money(env, "PLAYGROUND_BUDGET_TOTAL_USD"),
             budget_window_hours=_float(env, "PLAYGROUND_BUDGET_WINDOW_HOURS", 24.0),
             media_link_hours=_float(env, "PLAYGROUND_MEDIA_LINK_HOURS", 24.0),
+            budget_per_user_setting=_money(env, "PLAYGROUND_BUDGET_PER_USER_USD"),
+            runs_per_minute=_count(env, "PLAYGROUND_RUNS_PER_MINUTE", 6),
+            sign_in=_flag(env, "PLAYGROUND_SIGN_IN", default=bool(env.get("OAUTH_CLIENT_ID", "").strip())),
+            allowed_users=_names(env, "PLAYGROUND_ALLOWED_USERS"),
+            allowed_orgs=_names(env, "PLAYGROUND_ALLOWED_ORGS"),
+            trusted_user_header=env.get("PLAYGROUND_TRUSTED_USER_HEADER", "").strip(),
+            trusted_proxies=_networks(env, "PLAYGROUND_TRUSTED_PROXIES"),
+            on_space=bool(env.get("SPACE_ID", "").strip()),
         )

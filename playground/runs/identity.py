@@ -62,6 +62,8 @@ def browser_state_secret(secret: str) -> str:
 class Identities:
     def __init__(self, secret: str) -> None:
         self._key = derived_key(secret, "identity-v2")
+        #: Hashes client addresses for the caps anonymous visitors share.
+        self.address_key = derived_key(secret, "client-address")
 
     def __repr__(self) -> str:  # the signing key stays out of logs and tracebacks
         return "Identities()"
@@ -77,8 +79,17 @@ class Identities:
         parts = (token or "").split(".")
         return len(parts) == 3 and parts[0] == _PREFIX and hmac.compare_digest(parts[2], self._sign(parts[1]))
 
-    def owner(self, token: str | None, session_hash: str) -> str:
-        """The owner id runs are filed under; a page without a valid token owns only its session."""
+    def browser_owner(self, token: str | None) -> str | None:
+        """The owner id of a browser's identity token, or None when the token is not one this server signed."""
         if self.valid(token):
             return "visitor-" + hashlib.sha256(token.encode()).hexdigest()[:32]  # type: ignore[union-attr]
+        return None
+
+    @staticmethod
+    def session_owner(session_hash: str) -> str:
+        """What a page without a valid token owns: only its own session."""
         return "session-" + hashlib.sha256(session_hash.encode()).hexdigest()[:32]
+
+    def owner(self, token: str | None, session_hash: str) -> str:
+        """The owner id runs are filed under: the browser's identity, else only this session's."""
+        return self.browser_owner(token) or self.session_owner(session_hash)
