@@ -19,6 +19,7 @@ from playground.runs import (
     TERMINAL_PHASES,
     UNFINISHED_PHASES,
     Budget,
+    CapReached,
     Connection,
     FrameInputs,
     FrameResolver,
@@ -29,12 +30,15 @@ from playground.runs import (
     Phase,
     Refused,
     RemixFrom,
+    Reserved,
     RunRecord,
     RunService,
     RunStore,
     RunTracker,
     RunUpdate,
+    Scope,
     Started,
+    Visitor,
     key_fingerprint,
     load_secret,
 )
@@ -210,15 +214,18 @@ async def test_a_cap_refuses_with_the_numbers(store: RunStore, sim: SimulatorSer
     budget = Budget(Settings(api_key=TEST_KEY, budget_per_visitor=1.0, budget_total=1.5), store)
     store.add(record_for("alice", cost=0.8))
     store.add(record_for("bob", cost=0.6))
-    standing = await budget.standing(conn_to(sim), "alice")
-    assert standing.refusal(0.08) is None
-    message = standing.refusal(0.32)
-    assert message and "$0.32" in message and "$0.80" in message and "$1.00" in message
-    bob = await budget.standing(conn_to(sim), "bob")
-    assert "server" in bob.refusal(0.32) and "$1.40" in bob.refusal(0.32) and "$1.50" in bob.refusal(0.32)
-    assert "not set" in bob.refusal(None)
+    alice, bob = Visitor("alice"), Visitor("bob")
+    assert isinstance(await budget.reserve(conn_to(sim), alice, record_for("alice", cost=0.08)), Reserved)
+    refused = await budget.reserve(conn_to(sim), alice, record_for("alice", cost=0.32))
+    assert isinstance(refused, CapReached) and refused.scope is Scope.VISITOR
+    message = budget.refusal(refused)
+    assert "$0.32" in message and "$0.88" in message and "$1.00" in message and "Nothing was sent" in message
+    by_server = budget.refusal(await budget.reserve(conn_to(sim), bob, record_for("bob", cost=0.32)))
+    assert "server" in by_server and "$1.48" in by_server and "$1.50" in by_server
+    assert "not set" in budget.refusal(await budget.reserve(conn_to(sim), bob, record_for("bob", cost=None)))
+    assert len(store.history("alice")) == 2 and len(store.history("bob")) == 1, "a refusal records nothing"
     assert await budget.standing(Connection("demo", sim.base_url, "demo-x"), "alice") is None
-    assert "left" in standing.line()
+    assert "left" in (await budget.standing(conn_to(sim), "alice")).line()
 
 
 def test_identities_cannot_be_made_up_and_survive_a_restart(tmp_path: Path) -> None:

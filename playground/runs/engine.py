@@ -39,6 +39,9 @@ class RunUpdate:
     error: errors.WaveError | None = None
     #: What the provider refunded on cancel, when it says.
     refund: float | None = None
+    #: The request leaves as soon as the consumer asks for the next update: a consumer that keeps a
+    #: ledger writes down that it was sent first, so a crash in between cannot hide a billed task.
+    sending: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "phase", Phase(self.phase))  # a plain "error" is read as Phase.ERROR
@@ -240,9 +243,13 @@ def _failure(phase: Phase, exc: errors.WaveError, clock: _Clock, task: Task | No
 async def run_task(
     client: WaveClient, body: dict[str, Any], media_dir: Path, policy: PollPolicy, wake: asyncio.Event | None = None
 ) -> AsyncIterator[RunUpdate]:
-    """Submit ``body`` and stream the run to its end. Never raises: failures are updates too."""
+    """Submit ``body`` and stream the run to its end. Never raises: failures are updates too.
+
+    The first update says the request is about to be sent (``sending``); the POST goes out only
+    when the consumer comes back for the next one, after it has recorded that.
+    """
     clock = _Clock()
-    yield RunUpdate(phase=Phase.SUBMITTING, message="Submitting the task…")
+    yield RunUpdate(phase=Phase.SUBMITTING, message="Submitting the task…", sending=True)
     try:
         task = await client.submit(body)
     except errors.SubmitUncertain as exc:

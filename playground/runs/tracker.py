@@ -8,6 +8,11 @@ once, which is what lets a restarted server resume the tasks it knew.
 
 The visitor's key lives only inside the run's own :class:`~playground.runs.connection.Connection`, for as long
 as that run is driven; nothing here is keyed by a key.
+
+The tracker also keeps the ledger honest about what may have been billed: the moment before a
+request leaves is written down (``sent_at``), a submission that may have reached the provider
+stays counted at its estimate (``Phase.UNCERTAIN``), and a task attached by id later settles the
+uncertain run it turns out to be (:meth:`RunStore.adopt_uncertain <.store.RunStore.adopt_uncertain>`).
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +31,8 @@ from ..settings import Settings
 from ..wave import errors
 from .connection import Connection, key_fingerprint
 from .engine import RunUpdate, attach_task, run_task
-from .phases import Phase
-from .store import RunRecord, RunStore
+from .phases import Mode, Phase
+from .store import RunRecord, RunStore, found_message
 
 if TYPE_CHECKING:
     from ..wave import PollPolicy
@@ -73,10 +79,28 @@ class TrackedRun:
                 return
 
 
+def uncertain_note(mode: Mode) -> str:
+    """What an uncertain run's message adds: it is counted, and how it is found."""
+    if mode == Mode.SERVER_KEY:
+        return (
+            "It is counted toward your budget at its estimate until it is found: "
+            "if you find its task id, use Resume by task id."
+        )
+    return "If you find its task id, use Resume by task id."
+
+
+#: The start-up settlement of a run the last process never finished sending (see :meth:`RunTracker.settle_stranded`).
+NEVER_SENT = "The server stopped before sending this run: nothing was sent or charged."
+MAYBE_SENT = "The server stopped while sending this run, so the task may have been created (and charged)."
+DEMO_GONE = "The demo simulator restarted, so this simulated run is gone (demo runs cost nothing)."
+
+
 def _charged(update: RunUpdate) -> bool:
     """Whether the provider bills this outcome, as far as the page can tell."""
+    if update.phase == Phase.UNCERTAIN:
+        return True  # the provider may have made (and billed) it: counted until it is found
     if update.task_id is None:
-        return False  # never accepted (or, if uncertain, unknown: the history shows it)
+        return False  # never accepted
     # Refunded on cancel; a filtered prompt is not billed.
     return not (update.phase == Phase.CANCELLED or isinstance(update.error, errors.ContentFiltered))
 
@@ -117,9 +141,18 @@ class RunTracker:
             return dict(body)
         return {k: v for k, v in body.items() if k not in ("callback_url", "callback_events")}
 
+    def discard(self, ticket: CallbackTicket | None) -> None:
+        """Close the callback route :meth:`prepare` opened for a run that will not be sent."""
+        if ticket is not None and self.callbacks is not None:
+            self.callbacks.close(ticket)
+
     async def submit(self, conn: Connection, record: RunRecord, ticket: CallbackTicket | None = None) -> TrackedRun:
         """Record the run, then send it from a background task; returns at once."""
         await self.store.call(self.store.add, record)
+        return self.submit_recorded(conn, record, ticket)
+
+    def submit_recorded(self, conn: Connection, record: RunRecord, ticket: CallbackTicket | None = None) -> TrackedRun:
+        """Send a run the history already holds (one :meth:`RunStore.reserve` recorded) from a background task."""
         wake = ticket.wake if ticket else None
         folder, policy = self.folder_for(record.owner), self.policy_for(conn)
         return self._start(
@@ -165,8 +198,34 @@ class RunTracker:
                 return run
         return None
 
+    def reassign(self, from_owner: str, to_owner: str) -> None:
+        """Runs being driven follow their rows to a new owner (a browser's runs joining an account)."""
+        for run in self._runs.values():
+            if run.record.owner == from_owner:
+                run.record.owner = to_owner
+
     def folder_for(self, owner: str) -> Path:
         return self.media_dir / owner_folder(owner)
+
+    async def settle_stranded(self) -> int:
+        """At start-up: settle every run the last process left ``submitting`` with no task id; how many.
+
+        One never sent (no ``sent_at``) cost nothing; one sent may have made a task the provider
+        bills, so it becomes uncertain and stays counted. Demo runs cost nothing either way.
+        """
+        settled = 0
+        for record in await self.store.call(self.store.stranded):
+            if record.run_id in self._runs:
+                continue  # this process is sending it now
+            if record.mode == Mode.DEMO:
+                changes = {"phase": Phase.ERROR, "charged": False, "message": DEMO_GONE}
+            elif record.sent_at is None:
+                changes = {"phase": Phase.ERROR, "charged": False, "message": NEVER_SENT}
+            else:
+                message = f"{MAYBE_SENT} {uncertain_note(record.mode)}"
+                changes = {"phase": Phase.UNCERTAIN, "charged": True, "message": message}
+            settled += await self.store.call(self.store.settle_if_stranded, record.run_id, **changes)
+        return settled
 
     async def resume_unfinished(self, connection_for: Callable[[RunRecord], Connection | None]) -> int:
         """After a restart: poll again every task that was still running, with the key it ran on."""
@@ -256,6 +315,8 @@ class RunTracker:
         asyncio.get_running_loop().call_later(300, self._runs.pop, run.record.run_id, None)
 
     async def _finalise(self, run: TrackedRun, update: RunUpdate) -> RunUpdate:
+        if update.phase == Phase.UNCERTAIN:
+            return replace(update, message=f"{update.message.rstrip()} {uncertain_note(run.record.mode)}")
         if update.phase == Phase.COMPLETED and update.videos:
             try:
                 run.record.poster = str(await asyncio.to_thread(make_poster, update.videos[0]))
@@ -268,6 +329,7 @@ class RunTracker:
             last is not None
             and (last.phase, last.task_id, last.progress) == (update.phase, update.task_id, update.progress)
             and not update.finished
+            and not update.sending
         ):
             return  # a heartbeat: nothing new to keep
         changes: dict[str, Any] = {
@@ -287,11 +349,27 @@ class RunTracker:
             expires = _earliest_expiry(update.task_json or {})
             if expires is not None:
                 changes["expires_at"] = expires
-        if update.task_json and run.record.model == "unknown":
-            changes.update(_identity_from_task(update.task_json))
+        if update.sending:
+            changes["sent_at"] = time.time()  # on disk before the request leaves (see run_task)
+        identified = bool(update.task_json) and run.record.model == "unknown"
+        if identified:
+            changes.update(_identity_from_task(update.task_json or {}))
         for name, value in changes.items():
             setattr(run.record, name, value)
         await self.store.call(self.store.update, run.record.run_id, **changes)
+        if identified and run.record.model != "unknown":
+            await self._adopt_uncertain(run)
+
+    async def _adopt_uncertain(self, run: TrackedRun) -> None:
+        """An attached task now known by model and action may be an uncertain run of this owner: settle it."""
+        found = await self.store.call(self.store.adopt_uncertain, run.record.run_id)
+        if found is None:
+            return
+        run.record.request, run.record.estimated_cost = found.request, found.estimated_cost
+        run.record.address, run.record.created_at = found.address, found.created_at
+        live = self._runs.get(found.run_id)
+        if live is not None:
+            live.record.charged, live.record.message = False, found_message(run.record.task_id or "")
 
 
 def _identity_from_task(task_json: dict[str, Any]) -> dict[str, Any]:
