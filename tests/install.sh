@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh machine: the Python packages and, for the
-# browser tests, Debian's Chromium (Playwright cannot download its own browser here).
+# browser tests, Debian's Chromium (Playwright cannot download its own browser here) and the CJK
+# fonts that let the Chinese page render as a visitor sees it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
-if [ ! -x /usr/bin/chromium ]; then
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq chromium >/dev/null
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
