@@ -30,6 +30,8 @@ from .simulator import SimulatorConfig, SimulatorServer
 from .web import CSS, I18N, build_app
 
 log = logging.getLogger("playground")
+#: A value for uvicorn's trusted-proxy list that no peer address can match.
+_TRUST_NO_PEER = "no-peer-is-trusted-by-uvicorn"
 
 
 @dataclass
@@ -51,6 +53,12 @@ class Playground:
         kwargs.setdefault("max_threads", 512)
         kwargs.setdefault("i18n", I18N)  # English or Simplified Chinese, as the browser asks
         kwargs.setdefault("app_kwargs", {})["lifespan"] = self._lifespan
+        # uvicorn believes X-Forwarded-For from loopback by default, so a visitor on this machine (or
+        # behind a local proxy nobody configured) could pick the address caps count them under. The
+        # playground reads the real peer and decides itself, from PLAYGROUND_TRUSTED_PROXIES.
+        if os.environ.get("FORWARDED_ALLOW_IPS", "") not in ("", _TRUST_NO_PEER):
+            log.warning("FORWARDED_ALLOW_IPS is ignored: set PLAYGROUND_TRUSTED_PROXIES instead")
+        os.environ["FORWARDED_ALLOW_IPS"] = _TRUST_NO_PEER
         return self.blocks.launch(css=CSS, **kwargs)
 
     @contextlib.asynccontextmanager
@@ -77,7 +85,8 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
     media_dir = settings.media_dir
     media_dir.mkdir(parents=True, exist_ok=True)
     simulator = None
-    if settings.demo_mode:
+    # With an allow-list, everyone not on it gets demo mode beside the server's key.
+    if settings.demo_mode or settings.server_key_restricted:
         config = SimulatorConfig(
             queue_seconds=settings.sim_queue_seconds,
             processing_seconds=settings.sim_processing_seconds,

@@ -50,7 +50,8 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerKeyAp
     folder = tmp_path_factory.mktemp("shared")
     config = SimulatorConfig(queue_seconds=0.3, processing_seconds=1.0, progress_steps=2)
     with SimulatorServer.start_new(folder / "service", config) as service:
-        settings = Settings(api_key=SERVER_KEY, base_url=service.base_url, data_dir=folder / "app")
+        # All these visitors share loopback: the per-network run rate (tested in test_visitors) is off.
+        settings = Settings(api_key=SERVER_KEY, base_url=service.base_url, data_dir=folder / "app", runs_per_minute=0)
         playground = create_playground(settings, env={"PLAYGROUND_SECRET": SECRET, "UPLOAD_HOSTS": "loopback"})
         _, url, _ = playground.launch(prevent_thread_lock=True, quiet=True)
         try:

@@ -282,8 +282,12 @@ def launch(settings: Settings, env: dict[str, str]) -> LiveApp:
 
 @pytest.fixture(scope="module")
 def server_app(provider: EchoProvider, logs: Collect, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    # Every page test here comes from loopback: the per-network run rate (tested in test_visitors) is off.
     settings = Settings(
-        api_key=SERVER_KEY, base_url=provider.base_url, data_dir=tmp_path_factory.mktemp("echo-server-key")
+        api_key=SERVER_KEY,
+        base_url=provider.base_url,
+        data_dir=tmp_path_factory.mktemp("echo-server-key"),
+        runs_per_minute=0,
     )
     live = launch(settings, {})
     try:

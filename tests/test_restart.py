@@ -36,8 +36,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(data_dir: Path, sim_url: str, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAVE_", "SPACE_", "PUBLIC_BASE"))}
+def start_app(data_dir: Path, sim_url: str, port: int, wait: bool = True, **extra: str) -> subprocess.Popen:
+    """``python app.py`` on the server's key, as an operator starts it; ``extra`` adds to its environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAVE_", "SPACE_", "PUBLIC_BASE", "HF_"))}
     env.update(
         WAVE_API_KEY=TEST_KEY,
         WAVE_BASE_URL=sim_url,
@@ -46,17 +47,24 @@ def start_app(data_dir: Path, sim_url: str, port: int) -> subprocess.Popen:
         GRADIO_SERVER_PORT=str(port),
         GRADIO_ANALYTICS_ENABLED="False",
         PUBLIC_BASE_URL="none",
+        **extra,
     )
     proc = subprocess.Popen(
         [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    if wait:
+        wait_until_up(proc, port)
+    return proc
+
+
+def wait_until_up(proc: subprocess.Popen, port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"app.py exited early:\n{proc.stdout.read()}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                return proc
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)

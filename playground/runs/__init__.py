@@ -16,7 +16,7 @@ Other layers import from this package (``from ..runs import RunService, Phase``)
 # Submodules in dependency order, so importing the package never meets a half-built module.
 # isort: off
 from .phases import TERMINAL_PHASES, UNFINISHED_PHASES, Mode, Phase
-from .store import RunRecord, RunStore
+from .store import CapReached, Limits, RateLimited, Reserved, RunRecord, RunStore, Scope
 from .connection import Connection, choose_connection, connection_for_record, key_fingerprint
 from .engine import (
     DownloadPolicy,
@@ -30,7 +30,7 @@ from .engine import (
 )
 from .callbacks import CallbackHub, CallbackTicket, with_callback
 from .tracker import RunTracker, TrackedRun, owner_folder
-from .budget import Budget, Standing
+from .budget import Budget, Standing, Unpriced
 from .identity import Identities, browser_state_secret, derived_key, load_secret
 from .ownership import NOT_YOURS, Access, Allowed, Ownership, Refused, run_reference
 from .media_links import MediaLinks, MediaRef
@@ -45,18 +45,30 @@ from .frames import (
     FrameResolver,
     RemixFrom,
 )
+from .visitors import Account, AccountKind, RequestFacts, Visitor, Visitors
 from .service import BUDGET_FIELD, RunService, Started
 # isort: on
 
 __all__ = [
+    # visitors
+    "Account",
+    "AccountKind",
+    "RequestFacts",
+    "Visitor",
+    "Visitors",
     # phases
     "Mode",
     "Phase",
     "TERMINAL_PHASES",
     "UNFINISHED_PHASES",
-    # store
+    # store, and the ledger's reservations
     "RunRecord",
     "RunStore",
+    "CapReached",
+    "Limits",
+    "RateLimited",
+    "Reserved",
+    "Scope",
     # connection
     "Connection",
     "choose_connection",
@@ -82,6 +94,7 @@ __all__ = [
     # budget, identity, ownership
     "Budget",
     "Standing",
+    "Unpriced",
     "Identities",
     "browser_state_secret",
     "derived_key",

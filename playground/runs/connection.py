@@ -60,6 +60,18 @@ def choose_connection(
     return Connection(Mode.VISITOR_KEY, settings.base_url, visitor_key)
 
 
+def outsider_connection(
+    settings: Settings, simulator_url: str | None, visitor_key: str | None, identity: str
+) -> Connection:
+    """For a visitor the allow-list leaves out: their own key if they typed one, else the simulator."""
+    visitor_key = (visitor_key or "").strip()
+    if visitor_key:
+        return Connection(Mode.VISITOR_KEY, settings.base_url, visitor_key)
+    if not simulator_url:
+        raise RuntimeError("an allow-list needs the embedded simulator for everyone else")
+    return Connection(Mode.DEMO, simulator_url, f"demo-{identity}")
+
+
 def connection_for_record(settings: Settings, record: RunRecord) -> Connection | None:
     """The connection an unfinished run resumes on after a restart, if the server holds its key.
 

@@ -7,7 +7,7 @@ price, the budget and the record are the same whichever way a run was asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,15 +16,16 @@ from ..settings import Settings
 from ..veo import BuiltRequest, estimate
 from ..wave import PollPolicy
 from .budget import Budget
-from .connection import Connection, choose_connection, connection_for_record, key_fingerprint
+from .connection import Connection, choose_connection, connection_for_record, key_fingerprint, outsider_connection
 from .engine import RunUpdate
 from .frames import FrameResolver
 from .identity import Identities
 from .media_links import MediaLinks
 from .ownership import Ownership, Refused
 from .phases import Mode, Phase
-from .store import RunRecord, RunStore
-from .tracker import RunTracker, TrackedRun
+from .store import Reserved, RunRecord, RunStore
+from .tracker import DEMO_GONE, RunTracker, TrackedRun
+from .visitors import RequestFacts, Visitor, Visitors
 
 if TYPE_CHECKING:
     from .callbacks import CallbackHub
@@ -55,30 +56,54 @@ class RunService:
     #: Gradio's BrowserState obscures stored values with this; kept across restarts with the identities.
     browser_secret: str = field(repr=False, default="")
     callbacks: CallbackHub | None = None
+    visitors: Visitors = field(init=False)
     tracker: RunTracker = field(init=False)
     budget: Budget = field(init=False)
 
     def __post_init__(self) -> None:
         self.tracker = RunTracker(self.settings, self.store, self.media_dir, self.poll_policy, self.callbacks)
         self.budget = Budget(self.settings, self.store)
+        self.visitors = Visitors(self.settings, self.identities.address_key)
 
-    def owner(self, visitor_token: str | None, session_id: str) -> str:
-        """The owner id runs are filed under: the browser's identity, else only this session's."""
-        return self.identities.owner(visitor_token, session_id)
+    def visitor(self, visitor_token: str | None, facts: RequestFacts) -> Visitor:
+        """Who this request is: their account when signed in, else their browser, and where they come from."""
+        browser = self.identities.browser_owner(visitor_token)
+        visitor = self.visitors.visitor(browser, self.identities.session_owner(facts.session_id), facts)
+        if visitor.server_key_refusal and (self.settings.demo_mode or not self.settings.api_key):
+            return replace(visitor, server_key_refusal=None)  # no server key to keep from anyone
+        return visitor
+
+    async def join_account(self, visitor: Visitor) -> int:
+        """File what this browser ran before signing in under the account; how many runs moved."""
+        if visitor.account is None or not visitor.browser_owner:
+            return 0
+        moved = await self.store.call(self.store.reassign, visitor.browser_owner, visitor.owner)
+        self.tracker.reassign(visitor.browser_owner, visitor.owner)
+        return moved
 
     @property
     def ownership(self) -> Ownership:
         return self.frames.ownership
 
-    def connection(self, visitor_key: str | None, owner: str) -> Connection:
-        return choose_connection(self.settings, self.simulator_url, visitor_key, owner)
+    def connection(self, visitor_key: str | None, visitor: Visitor | str) -> Connection:
+        """Where this visitor's requests go: a visitor the allow-list leaves out never gets the server's key."""
+        if isinstance(visitor, str):  # a bare owner id: a browser with no account and no allow-list
+            return choose_connection(self.settings, self.simulator_url, visitor_key, visitor)
+        if visitor.server_key_refusal:
+            return outsider_connection(self.settings, self.simulator_url, visitor_key, visitor.owner)
+        return choose_connection(self.settings, self.simulator_url, visitor_key, visitor.owner)
 
     def connection_for_record(self, record: RunRecord) -> Connection | None:
         """The connection an unfinished run resumes on after a restart, if the server holds its key."""
         return connection_for_record(self.settings, record)
 
     async def resume_after_restart(self) -> int:
-        """Poll again what was running when the server stopped; say so for what cannot be."""
+        """Poll again what was running when the server stopped; say so for what cannot be.
+
+        Runs it left ``submitting`` with no task id are settled first: never sent, nothing was
+        charged; sent, they are uncertain and stay counted (see :meth:`RunTracker.settle_stranded`).
+        """
+        await self.tracker.settle_stranded()
         for record in await self.store.call(self.store.unfinished):
             if record.mode == Mode.DEMO:
                 # The embedded simulator starts empty: its tasks did not survive the restart.
@@ -87,7 +112,7 @@ class RunService:
                     record.run_id,
                     phase=Phase.ERROR,
                     charged=False,
-                    message="The demo simulator restarted, so this simulated run is gone (demo runs cost nothing).",
+                    message=DEMO_GONE,
                 )
         return await self.tracker.resume_unfinished(self.connection_for_record)
 
@@ -95,37 +120,44 @@ class RunService:
         expected = (self.settings.sim_queue_seconds + self.settings.sim_processing_seconds) if conn.simulated else 90.0
         return PollPolicy(expected_seconds=expected, deadline=self.settings.poll_deadline)
 
-    async def start(self, conn: Connection, owner: str, built: BuiltRequest) -> Started | Refused:
-        """Price a valid request, check the budget and hand the run to the tracker.
+    async def start(self, conn: Connection, visitor: Visitor | str, built: BuiltRequest) -> Started | Refused:
+        """Price a valid request, reserve it against the budget and hand the run to the tracker.
 
         The page, the API and History all start runs here; a refusal says which field it concerns.
+        The caps are checked and the run recorded in one store transaction (:meth:`Budget.reserve`),
+        so concurrent starts, in this process or another on the same history, cannot pass a cap together.
         """
         assert built.ok and built.resolved is not None and built.body is not None
         # A callback_url judged as resolved, not as written: a name may lead to this server or its network.
         refused_callback = await callback_refusal(built.body.get("callback_url"))
         if refused_callback:
             return Refused(refused_callback, "callback_url")
+        if isinstance(visitor, str):
+            visitor = Visitor(visitor)
         cost = estimate(built.resolved, self.settings.operator_prices).total
-        async with self.budget.lock:
-            standing = await self.budget.standing(conn, owner)
-            refusal = standing.refusal(cost) if standing else None
-            if refusal:
-                return Refused(refusal, BUDGET_FIELD)
-            sent, ticket = self.tracker.prepare(built.body, conn)
-            record = RunRecord(
-                owner=owner,
-                mode=conn.mode,
-                key_fingerprint=key_fingerprint(conn.api_key),
-                action=built.resolved.action,
-                model=built.resolved.model.id,
-                request=sent,
-                estimated_cost=cost,
-            )
-            return Started(await self.tracker.submit(conn, record, ticket))
+        sent, ticket = self.tracker.prepare(built.body, conn)
+        record = RunRecord(
+            owner=visitor.owner,
+            mode=conn.mode,
+            key_fingerprint=key_fingerprint(conn.api_key),
+            action=built.resolved.action,
+            model=built.resolved.model.id,
+            request=sent,
+            estimated_cost=cost,
+            # Kept only where a cap counts it: the shared allowance of an anonymous address.
+            address=visitor.address if self.budget.applies(conn) and not visitor.signed_in else None,
+        )
+        outcome = await self.budget.reserve(conn, visitor, record)
+        if not isinstance(outcome, Reserved):
+            self.tracker.discard(ticket)
+            return Refused(self.budget.refusal(outcome), BUDGET_FIELD)
+        return Started(self.tracker.submit_recorded(conn, outcome.record, ticket))
 
-    async def run_to_end(self, conn: Connection, owner: str, built: BuiltRequest) -> tuple[str | None, RunUpdate]:
+    async def run_to_end(
+        self, conn: Connection, visitor: Visitor | str, built: BuiltRequest
+    ) -> tuple[str | None, RunUpdate]:
         """Run without a page (the API endpoints): the run's id (None if refused) and its final update."""
-        started = await self.start(conn, owner, built)
+        started = await self.start(conn, visitor, built)
         if isinstance(started, Refused):
             return None, RunUpdate(Phase.ERROR, started.message)
         last = started.run.latest

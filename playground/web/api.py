@@ -16,7 +16,7 @@ from .. import veo
 from ..runs import PENDING_FRAME_URL, FrameError, Phase, RunService
 from ..veo import FormValues
 from .media_view import api_file, page_root
-from .session import session_id
+from .session import request_facts
 from .view import estimate_form
 
 Result = tuple[list[FileData], dict]
@@ -112,9 +112,10 @@ async def _run(
     form: FormValues,
     frames: dict[str, tuple[FileData | None, str]],
 ) -> Result:
-    # API callers have no browser identity: their runs are filed under their client session.
-    owner = ctx.owner(None, session_id(request))
-    conn = ctx.connection(api_key, owner)
+    # API callers have no browser identity: their runs are filed under their client session (or their
+    # account, when a trusted proxy or a sign-in cookie says who they are), and capped by address too.
+    visitor = ctx.visitor(None, request_facts(request))
+    owner, conn = visitor.owner, ctx.connection(api_key, visitor)
     for field, (upload, url) in frames.items():
         if upload is not None or url:
             setattr(form, field, PENDING_FRAME_URL)
@@ -134,7 +135,7 @@ async def _run(
     built = veo.build_request(form)
     if not built.ok:
         raise gr.Error("Not submitted: " + built.message())
-    run_id, final = await ctx.run_to_end(conn, owner, built)
+    run_id, final = await ctx.run_to_end(conn, visitor, built)
     if final.phase != Phase.COMPLETED or run_id is None:
         raise gr.Error(final.message)
     root = page_root(request)

@@ -16,11 +16,21 @@ import gradio as gr
 from gradio.events import Dependency
 
 from .. import veo
-from ..runs import REMIX_FROM_TASK, FrameError, Phase, Refused, RunRecord, RunService, RunUpdate, TrackedRun
+from ..runs import (
+    REMIX_FROM_TASK,
+    FrameError,
+    Phase,
+    Refused,
+    RunRecord,
+    RunService,
+    RunUpdate,
+    TrackedRun,
+    Visitor,
+)
 from ..veo import FormValues
 from .history import HistoryView, caption, details
 from .media_view import page_root
-from .session import session_id
+from .session import request_facts
 from .state import PageState
 from .tab_events import TabHandlers
 from .view import status_panel
@@ -99,13 +109,16 @@ class HistoryTab:
 
     async def _records(self, token: str, request: gr.Request | None) -> list[RunRecord]:
         store = self.ctx.store
-        return await store.call(store.history, self.ctx.owner(token, session_id(request)))
+        return await store.call(store.history, self._visitor(token, request).owner)
 
     async def _record(self, token: str, run_id: str | None, request: gr.Request | None) -> RunRecord | None:
         if not run_id:
             return None
         store = self.ctx.store
-        return await store.call(store.owned_run, self.ctx.owner(token, session_id(request)), run_id)
+        return await store.call(store.owned_run, self._visitor(token, request).owner, run_id)
+
+    def _visitor(self, token: str, request: gr.Request | None) -> Visitor:
+        return self.ctx.visitor(token, request_facts(request))
 
     async def list_runs(self, token: str, request: gr.Request) -> tuple:
         records = await self._records(token, request)
@@ -169,8 +182,8 @@ class HistoryTab:
         if record is None or not record.request:
             yield status_panel(None, "Pick a run to run again."), gr.update(), gr.update(), gr.update()
             return
-        owner = self.ctx.owner(token, session_id(request))
-        conn = self.ctx.connection(key, owner)
+        visitor = self._visitor(token, request)
+        owner, conn = visitor.owner, self.ctx.connection(key, visitor)
         body = self.ctx.tracker.visitor_body(record.request)
         built = veo.build_request(FormValues.from_body(body, received=False))
         refusal = built.message() if not built.ok else await self._unsafe_source(conn, owner, record.action, body)
@@ -182,7 +195,7 @@ class HistoryTab:
                 gr.update(),
             )
             return
-        started = await self.ctx.start(conn, owner, built)
+        started = await self.ctx.start(conn, visitor, built)
         if isinstance(started, Refused):
             yield status_panel(RunUpdate(Phase.ERROR, started.message)), gr.update(), gr.update(), gr.update()
             return
@@ -204,8 +217,8 @@ class HistoryTab:
         if not task_id:
             yield status_panel(None, "Enter a task id."), gr.update(), gr.update(), gr.update()
             return
-        owner = self.ctx.owner(token, session_id(request))
-        conn = self.ctx.connection(key, owner)
+        visitor = self._visitor(token, request)
+        owner, conn = visitor.owner, self.ctx.connection(key, visitor)
         access = await self.ctx.ownership.task(owner, conn, task_id)
         if isinstance(access, Refused):
             yield status_panel(RunUpdate(Phase.ERROR, access.message)), gr.update(), gr.update(), gr.update()

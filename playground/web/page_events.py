@@ -5,36 +5,51 @@ from __future__ import annotations
 import gradio as gr
 from gradio.events import Dependency
 
-from ..runs import RunService
-from .session import session_id
+from ..runs import RunService, Visitor
+from .session import request_facts
 from .state import PageState
-from .view import mode_banner
+from .view import joined_note, mode_banner
 
 
 def wire_page(ctx: RunService, page: PageState) -> Dependency:
     """Page-level events; returns the load event, which per-tab resumes follow with ``.then``."""
-    key, remember, stored, visitor = page.key, page.remember, page.stored_key, page.visitor
+    key, remember, stored, visitor_state = page.key, page.remember, page.stored_key, page.visitor
 
-    def restore(saved: str, token: str, request: gr.Request) -> tuple:
+    def key_box(visitor: Visitor) -> dict:
+        # The key box is for whoever the server's key does not serve: no server key, or not on its list.
+        serves = bool(ctx.settings.api_key) and not ctx.settings.demo and visitor.server_key_refusal is None
+        return gr.update(visible=not serves)
+
+    async def restore(saved: str, token: str, request: gr.Request, profile: gr.OAuthProfile | None) -> tuple:
         # A new browser (or a token this server did not sign) gets a fresh identity.
         token = token if ctx.identities.valid(token) else ctx.identities.issue()
-        conn = ctx.connection(saved, ctx.owner(token, session_id(request)))
-        return gr.update(value=saved or ""), gr.update(value=bool(saved)), mode_banner(conn), token
+        visitor = ctx.visitor(token, request_facts(request, profile))
+        moved = await ctx.join_account(visitor)
+        conn = ctx.connection(saved, visitor)
+        return (
+            gr.update(value=saved or ""),
+            gr.update(value=bool(saved)),
+            mode_banner(conn, visitor),
+            joined_note(visitor, moved),
+            token,
+            key_box(visitor),
+        )
 
-    def banner(visitor_key: str, token: str, request: gr.Request) -> str:
-        return mode_banner(ctx.connection(visitor_key, ctx.owner(token, session_id(request))))
+    def banner(visitor_key: str, token: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
+        visitor = ctx.visitor(token, request_facts(request, profile))
+        return mode_banner(ctx.connection(visitor_key, visitor), visitor)
 
     def remember_key(visitor_key: str, keep: bool) -> str:
         return (visitor_key or "") if keep else ""
 
     loaded = page.demo.load(
         restore,
-        inputs=[stored, visitor],
-        outputs=[key, remember, page.banner, visitor],
+        inputs=[stored, visitor_state],
+        outputs=[key, remember, page.banner, page.account_note, visitor_state, page.key_box],
         api_visibility="private",
         queue=False,
     )
-    key.change(banner, inputs=[key, visitor], outputs=page.banner, api_visibility="private", queue=False)
+    key.change(banner, inputs=[key, visitor_state], outputs=page.banner, api_visibility="private", queue=False)
     gr.on(
         [key.change, remember.change],
         remember_key,

@@ -28,8 +28,12 @@ class PageState:
     remember: gr.Checkbox
     #: The mode banner above the tabs: demo, the server's key or the visitor's own.
     banner: gr.HTML
-    #: The accordion holding the key box; hidden when the operator set a server key.
+    #: A one-off note under the banner, e.g. that this browser's runs joined the account just signed in.
+    account_note: gr.HTML
+    #: The accordion holding the key box; hidden when the operator's key serves this visitor.
     key_box: gr.Accordion
+    #: "Sign in with Hugging Face" (it turns into "Logout (name)"); None when sign-in is not offered.
+    login: gr.LoginButton | None
     #: gr.State per tab session: this session's :class:`SessionSpend`, for the cost readout.
     spend: gr.State
     #: gr.State per tab session: finished samples ``{"label", "ref", "task_id"}``, the remix sources.
@@ -44,10 +48,14 @@ class PageState:
     history_changed: gr.State
 
 
-def create_page_ui(demo: gr.Blocks, has_server_key: bool, browser_secret: str) -> PageState:
-    """The header, the mode banner, the key box and the page's states; no events."""
-    gr.Markdown(t("header"))
+def create_page_ui(demo: gr.Blocks, has_server_key: bool, browser_secret: str, sign_in: bool = False) -> PageState:
+    """The header, the sign-in button, the mode banner, the key box and the page's states; no events."""
+    with gr.Row(equal_height=False):
+        gr.Markdown(t("header"))
+        # Gradio's sign-in script compares the button's text with this value, so it stays one string.
+        login = gr.LoginButton(elem_id="sign-in", size="md", scale=0, min_width=260) if sign_in else None
     banner = gr.HTML()
+    account_note = gr.HTML(elem_id="account-note")
     with gr.Accordion(t("key_box"), open=False, visible=not has_server_key) as key_box:
         key = gr.Textbox(
             label=t("key_label"),
@@ -62,7 +70,9 @@ def create_page_ui(demo: gr.Blocks, has_server_key: bool, browser_secret: str) -
         key=key,
         remember=remember,
         banner=banner,
+        account_note=account_note,
         key_box=key_box,
+        login=login,
         spend=gr.State(SessionSpend()),
         runs=gr.State([]),
         stored_key=gr.BrowserState("", storage_key="veo-playground-key", secret=browser_secret),

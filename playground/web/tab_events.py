@@ -28,6 +28,7 @@ from ..runs import (
     RunService,
     RunUpdate,
     TrackedRun,
+    Visitor,
     cancel_task,
     curl_command,
     key_fingerprint,
@@ -36,7 +37,7 @@ from ..runs import (
 from .form import ActionForm
 from .i18n import t
 from .media_view import page_root
-from .session import session_id
+from .session import request_facts
 from .state import PageState
 from .tab import TabView
 from .view import SessionSpend, cost_readout, estimate_form, model_info, problems_panel, status_panel
@@ -288,12 +289,12 @@ class TabHandlers:
         return updates
 
     async def readout(self, data: dict, request: gr.Request) -> str:
-        owner = self.ctx.owner(data.get(self.page.visitor), session_id(request))
-        conn = self.ctx.connection(data.get(self.page.key), owner)
+        visitor = self.ctx.visitor(data.get(self.page.visitor), request_facts(request))
+        conn = self.ctx.connection(data.get(self.page.key), visitor)
         values = self.form.form_values(data, self.form.frame_placeholders(data))
         est, problems = estimate_form(values, dict(self.ctx.settings.operator_prices))
         text = cost_readout(est, problems, data[self.page.spend], conn.simulated)
-        standing = await self.ctx.budget.standing(conn, owner)
+        standing = await self.ctx.budget.standing(conn, visitor)
         return f"{text}\n\n{standing.line()}" if standing else text
 
     @staticmethod
@@ -322,15 +323,17 @@ class TabHandlers:
         if not task_id:
             gr.Info("There is no running task to cancel.")
             return gr.update(interactive=False)
-        conn = self.ctx.connection(data[self.page.key], self.ctx.owner(data[self.page.visitor], session_id(request)))
+        conn = self.ctx.connection(
+            data[self.page.key], self.ctx.visitor(data[self.page.visitor], request_facts(request))
+        )
         async with conn.client(self.ctx.settings) as client:
             gr.Info(await cancel_task(client, task_id))
         return gr.update(interactive=False)
 
     async def run(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
         f, p, v = self.form, self.page, self.view
-        owner = self.ctx.owner(data[p.visitor], session_id(request))
-        conn = self.ctx.connection(data[p.key], owner)
+        visitor = self.ctx.visitor(data[p.visitor], request_facts(request))
+        owner, conn = visitor.owner, self.ctx.connection(data[p.key], visitor)
         values = f.form_values(data, f.frame_placeholders(data))
         problems = veo.check(values)
         if problems:
@@ -349,7 +352,7 @@ class TabHandlers:
         if not built.ok:
             yield {v.status: problems_panel(list(built.problems)), v.run: gr.update(interactive=True)}
             return
-        started = await self.ctx.start(conn, owner, built)
+        started = await self.ctx.start(conn, visitor, built)
         if isinstance(started, Refused):
             yield {
                 v.status: problems_panel([veo.Problem(started.field or "", started.message)]),
@@ -373,7 +376,8 @@ class TabHandlers:
         # A generator that yields nothing would blank every output; a bare update changes none.
         yield {self.view.status: gr.update()}
         p = self.page
-        owner = self.ctx.owner(data[p.visitor], session_id(request))
+        visitor = self.ctx.visitor(data[p.visitor], request_facts(request))
+        owner = visitor.owner
         record = await self._run_to_resume(owner, data[p.pending] or [])
         if record is None:
             return
@@ -395,7 +399,7 @@ class TabHandlers:
             yield out
             return
         if run is None:
-            run = await self._reattach(record, data, owner)
+            run = await self._reattach(record, data, visitor)
             if isinstance(run, dict):
                 yield run
                 return
@@ -403,9 +407,9 @@ class TabHandlers:
         async for out in self._follow(run, data, page_root(request)):
             yield out
 
-    async def _reattach(self, record: RunRecord, data: dict, owner: str) -> TrackedRun | dict:
+    async def _reattach(self, record: RunRecord, data: dict, visitor: Visitor) -> TrackedRun | dict:
         """Poll a run again that no live driver follows (the server restarted); or say what it needs."""
-        conn = self.ctx.connection(data[self.page.key], owner)
+        owner, conn = visitor.owner, self.ctx.connection(data[self.page.key], visitor)
         if not record.task_id:
             return {self.view.status: gr.update()}
         if conn.mode != record.mode or key_fingerprint(conn.api_key) != record.key_fingerprint:

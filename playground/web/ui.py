@@ -55,7 +55,12 @@ def _wire(
 
 def build_app(ctx: RunService) -> gr.Blocks:
     with gr.Blocks(title="Veo Playground") as demo:
-        page = create_page_ui(demo, has_server_key=bool(ctx.settings.api_key), browser_secret=ctx.browser_secret)
+        page = create_page_ui(
+            demo,
+            has_server_key=bool(ctx.settings.api_key) and not ctx.settings.server_key_restricted,
+            browser_secret=ctx.browser_secret,
+            sign_in=ctx.settings.sign_in,
+        )
         tabs, views, history_tab, history_view = _create_tabs(ctx.frames.destination_text())
         _wire(ctx, page, tabs, views, history_tab, history_view)
         api.register(ctx, demo)

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 
 from .. import veo
-from ..runs import Connection, Mode, Phase, RunUpdate
+from ..runs import Connection, Mode, Phase, RunUpdate, Visitor
 from ..veo import Estimate, FormValues, Problem, estimate
 
 _PRICE_FIELDS = {"model", "action", "duration", "resolution", "generate_audio", "sample_count"}
@@ -68,21 +68,40 @@ def cost_readout(est: Estimate | None, problems: list[Problem], spend: SessionSp
     return "\n\n".join(lines)
 
 
-def mode_banner(conn: Connection | None, demo_reason: str = "") -> str:
+def joined_note(visitor: Visitor, moved: int) -> str:
+    """Said once, on the load that moved them: where this browser's earlier runs went."""
+    if not moved or visitor.account is None:
+        return ""
+    return (
+        f"<p class='account-note'>The {moved} run(s) this browser made before you signed in are in the history "
+        f"of {html.escape(visitor.account.label)} now.</p>"
+    )
+
+
+def mode_banner(conn: Connection | None, visitor: Visitor | None = None) -> str:
+    """The line above the tabs: whose key runs go on, and who the visitor is signed in as."""
+    who = ""
+    if visitor is not None and visitor.account is not None:
+        who = (
+            f" Signed in as <b>{html.escape(visitor.account.label)}</b>: your runs, history and allowance follow "
+            "you on every browser you sign in from."
+        )
     if conn is None or conn.mode == Mode.DEMO:
-        why = f" {demo_reason}" if demo_reason else ""
+        refusal = visitor.server_key_refusal if visitor is not None else None
+        why = f" {html.escape(refusal)}" if refusal else ""
         return (
             f"<div class='mode demo' id='mode-banner'><b>Demo mode</b>: videos are <b>simulated</b> by the "
-            f"built-in simulator and <b>nothing is charged</b>.{why} Enter a Wave API key to make real videos.</div>"
+            f"built-in simulator and <b>nothing is charged</b>.{why} Enter a Wave API key to make real videos."
+            f"{who}</div>"
         )
     if conn.mode == Mode.SERVER_KEY:
         return (
             "<div class='mode live' id='mode-banner'><b>Live</b>: real videos on the Wave API with this "
-            "server's key. Runs are charged.</div>"
+            f"server's key. Runs are charged.{who}</div>"
         )
     return (
         "<div class='mode live' id='mode-banner'><b>Live</b>: real videos on the Wave API with <b>your</b> key. "
-        "Runs are charged to your account.</div>"
+        f"Runs are charged to your account.{who}</div>"
     )
 
 
