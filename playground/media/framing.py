@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageOps
 
+from ..texts import text
 from .images import PreparedImage, decode_image
 
 ASPECT_TOLERANCE = 0.01
@@ -53,6 +54,29 @@ def _differs(a: float, b: float) -> bool:
     return abs(a / b - 1) > ASPECT_TOLERANCE
 
 
+# What pad and crop do to an image narrower or wider than the video; ``{lost}`` is a percentage.
+NARROWER = text(
+    "media.framing.narrower",
+    "The image is {shape} but the video will be {aspect}: 'pad' adds borders on the left and right, 'crop' cuts the "
+    "top and bottom ({lost} of the picture).",
+)
+WIDER = text(
+    "media.framing.wider",
+    "The image is {shape} but the video will be {aspect}: 'pad' adds borders at the top and bottom, 'crop' cuts the "
+    "left and right sides ({lost} of the picture).",
+)
+FRAMES_DIFFER = text(
+    "media.framing.frames_differ",
+    "The first frame is {first_shape} ({first}) but the last frame is {last_shape} ({last}); they are fitted "
+    "differently, so the picture may shift or jump during the video.",
+)
+FRAME_SIZES_DIFFER = text(
+    "media.framing.frame_sizes_differ",
+    "The first frame is {first} and the last frame is {last}: same shape, different sizes, so one of them is scaled "
+    "and may look softer.",
+)
+
+
 def check_against(prepared: PreparedImage, aspect_ratio: str) -> list[str]:
     """Warn when the image's shape differs from the video's and say what pad / crop will do."""
     image_ratio = prepared.width / prepared.height
@@ -60,14 +84,8 @@ def check_against(prepared: PreparedImage, aspect_ratio: str) -> list[str]:
     if not _differs(image_ratio, target):
         return []
     lost = 1 - min(image_ratio, target) / max(image_ratio, target)
-    if image_ratio < target:
-        pad, crop = "adds borders on the left and right", "cuts the top and bottom"
-    else:
-        pad, crop = "adds borders at the top and bottom", "cuts the left and right sides"
-    return [
-        f"The image is {ratio_name(prepared.width, prepared.height)} but the video will be "
-        f"{aspect_ratio}: 'pad' {pad}, 'crop' {crop} ({lost:.0%} of the picture)."
-    ]
+    wording = NARROWER if image_ratio < target else WIDER
+    return [wording(shape=ratio_name(prepared.width, prepared.height), aspect=aspect_ratio, lost=f"{lost:.0%}")]
 
 
 def compare_frames(first: PreparedImage, last: PreparedImage) -> list[str]:
@@ -75,16 +93,10 @@ def compare_frames(first: PreparedImage, last: PreparedImage) -> list[str]:
     a = f"{first.width}×{first.height}"
     b = f"{last.width}×{last.height}"
     if _differs(first.width / first.height, last.width / last.height):
-        return [
-            f"The first frame is {ratio_name(first.width, first.height)} ({a}) but the last frame is "
-            f"{ratio_name(last.width, last.height)} ({b}); they are fitted differently, so the "
-            "picture may shift or jump during the video."
-        ]
+        first_shape, last_shape = ratio_name(first.width, first.height), ratio_name(last.width, last.height)
+        return [FRAMES_DIFFER(first_shape=first_shape, first=a, last_shape=last_shape, last=b)]
     if (first.width, first.height) != (last.width, last.height):
-        return [
-            f"The first frame is {a} and the last frame is {b}: same shape, different sizes, so one "
-            "of them is scaled and may look softer."
-        ]
+        return [FRAME_SIZES_DIFFER(first=a, last=b)]
     return []
 
 

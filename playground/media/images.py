@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageCms, ImageFile, ImageMode, ImageOps, PngImagePlugin
 
+from ..texts import text
+
 MIB = 1024 * 1024
 MAX_BYTES = 20 * MIB
 #: Refused before decoding: nothing this large can become a <= 20 MB upload cheaply.
@@ -109,10 +111,32 @@ def _strict_decoding() -> Iterator[None]:
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
+TOO_MANY_PIXELS = text(
+    "media.images.too_many_pixels",
+    "The image is {width}×{height} pixels ({megapixels} megapixels), more than the {limit} megapixel limit; "
+    "please make it smaller and try again.",
+)
+TOO_MUCH_PIXEL_DATA = text(
+    "media.images.too_much_pixel_data",
+    "The image is {width}×{height} pixels and would take {size} of pixel data once decoded, more than the {limit} MB "
+    "limit; please save it smaller (Veo uses at most 3840×2160) and try again.",
+)
+PROFILE_TOO_BIG = text(
+    "media.images.profile_too_big",
+    "The image's embedded colour profile is larger than {limit} MB once unpacked, far more than any real profile; "
+    "export it again with a standard profile (such as sRGB).",
+)
+METADATA_TOO_BIG = text(
+    "media.images.metadata_too_big",
+    "The image carries more than {limit} MB of embedded text (metadata); export it again without metadata and try "
+    "again.",
+)
+
+
 def _too_many_pixels(width: int, height: int) -> ImageRejected:
+    megapixels = f"{width * height / 1e6:.0f}"
     return ImageRejected(
-        f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), more than the "
-        f"{MAX_PIXELS // 1_000_000} megapixel limit; please make it smaller and try again."
+        TOO_MANY_PIXELS(width=width, height=height, megapixels=megapixels, limit=MAX_PIXELS // 1_000_000)
     )
 
 
@@ -137,9 +161,7 @@ def _too_much_pixel_data(width: int, height: int, mode: str, data: bytes) -> Ima
     if size <= MAX_DECODED_BYTES:
         return None
     return ImageRejected(
-        f"The image is {width}×{height} pixels and would take {_megabytes(size)} of pixel data once decoded, "
-        f"more than the {MAX_DECODED_BYTES // MIB} MB limit; please save it smaller (Veo uses at most "
-        "3840×2160) and try again."
+        TOO_MUCH_PIXEL_DATA(width=width, height=height, size=_megabytes(size), limit=MAX_DECODED_BYTES // MIB)
     )
 
 
@@ -166,38 +188,44 @@ def _png_metadata_problem(data: bytes) -> ImageRejected | None:
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         return None
     per_chunk = PngImagePlugin.MAX_TEXT_CHUNK  # Pillow's cap on one compressed chunk (1 MiB)
-    text = 0
+    text_bytes = 0
     for kind, body in _png_chunks(data):
         keyword, _, rest = body.partition(b"\x00")
         if kind == b"iCCP" and _inflated_size(rest[1:], per_chunk) > per_chunk:
-            return ImageRejected(
-                f"The image's embedded colour profile is larger than {per_chunk // MIB} MB once unpacked, "
-                "far more than any real profile; export it again with a standard profile (such as sRGB)."
-            )
+            return ImageRejected(PROFILE_TOO_BIG(limit=per_chunk // MIB))
         if kind in (b"tEXt", b"eXIf"):
-            text += len(body)
+            text_bytes += len(body)
         elif kind == b"zTXt":
-            text += _inflated_size(rest[1:], per_chunk)
+            text_bytes += _inflated_size(rest[1:], per_chunk)
         elif kind == b"iTXt" and rest[:1] == b"\x01":  # compressed international text
-            text += _inflated_size(rest[2:].split(b"\x00", 2)[-1], per_chunk)
+            text_bytes += _inflated_size(rest[2:].split(b"\x00", 2)[-1], per_chunk)
         elif kind == b"iTXt":
-            text += len(rest)
-        if text > MAX_METADATA_BYTES:
-            return ImageRejected(
-                f"The image carries more than {MAX_METADATA_BYTES // MIB} MB of embedded text (metadata); "
-                "export it again without metadata and try again."
-            )
+            text_bytes += len(rest)
+        if text_bytes > MAX_METADATA_BYTES:
+            return ImageRejected(METADATA_TOO_BIG(limit=MAX_METADATA_BYTES // MIB))
     return None
+
+
+EMPTY_FILE = text("media.images.empty_file", "The file is empty.")
+FILE_FAR_TOO_BIG = text(
+    "media.images.file_far_too_big", "The file is {size}, far over the 20 MB limit; please use a smaller image."
+)
+PIXEL_BOMB = text(
+    "media.images.pixel_bomb", "The image has far too many pixels to process safely (the limit is {limit} megapixels)."
+)
+DAMAGED = text(
+    "media.images.damaged",
+    "The image file is damaged or incomplete (it may not have finished downloading); please export or download it "
+    "again.",
+)
 
 
 def decode_image(data: bytes, filename: str | None = None, draft: tuple[int, int] | None = None) -> Image.Image:
     """Open and fully decode, so damage shows up now rather than at the provider."""
     if not data:
-        raise ImageRejected("The file is empty.")
+        raise ImageRejected(EMPTY_FILE())
     if len(data) > MAX_INPUT_BYTES:
-        raise ImageRejected(
-            f"The file is {_megabytes(len(data))}, far over the 20 MB limit; please use a smaller image."
-        )
+        raise ImageRejected(FILE_FAR_TOO_BIG(size=_megabytes(len(data))))
     metadata = _png_metadata_problem(data)
     if metadata:
         raise metadata
@@ -218,41 +246,55 @@ def decode_image(data: bytes, filename: str | None = None, draft: tuple[int, int
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageRejected(
-                "The image has far too many pixels to process safely "
-                f"(the limit is {MAX_PIXELS // 1_000_000} megapixels)."
-            ) from None
+            raise ImageRejected(PIXEL_BOMB(limit=MAX_PIXELS // 1_000_000)) from None
         except Image.UnidentifiedImageError:
             raise ImageRejected(_not_an_image(data, filename)) from None
         except Exception:  # Pillow raises OSError, SyntaxError, ValueError, EOFError, ...
-            raise ImageRejected(
-                "The image file is damaged or incomplete (it may not have finished "
-                "downloading); please export or download it again."
-            ) from None
+            raise ImageRejected(DAMAGED()) from None
     return image
+
+
+HEIC = text(
+    "media.images.heic",
+    "This is an HEIC photo (the iPhone default), which is not supported; export it as JPEG, or set the camera to "
+    "'Most Compatible', and try again.",
+)
+A_VIDEO = text("media.images.a_video", "This looks like a video, not a still image; use a JPG, PNG or WEBP picture.")
+A_PDF = text("media.images.a_pdf", "This is a PDF document, not an image; export the page as PNG or JPG.")
+AN_SVG = text("media.images.an_svg", "SVG drawings are not supported; export it as PNG.")
+A_TEXT = text("media.images.a_text", "This file is text, not an image; use a JPG, PNG or WEBP picture.")
+A_TEXT_NAMED = text(
+    "media.images.a_text_named",
+    "This file is text, not an image, even though its name ends in .{extension}; use a JPG, PNG or WEBP picture.",
+)
+UNREADABLE = text(
+    "media.images.unreadable", "This file is not a picture in a format we can read; use a JPG, PNG or WEBP image."
+)
+UNREADABLE_NAMED = text(
+    "media.images.unreadable_named",
+    "This file is not a picture in a format we can read, even though its name ends in .{extension}; use a JPG, PNG "
+    "or WEBP image.",
+)
 
 
 def _not_an_image(data: bytes, filename: str | None) -> str:
     head = data[:64]
-    named = f", even though its name ends in .{filename.rsplit('.', 1)[-1]}" if filename and "." in filename else ""
+    extension = filename.rsplit(".", 1)[-1] if filename and "." in filename else None
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
-            return (
-                "This is an HEIC photo (the iPhone default), which is not supported; export it as "
-                "JPEG, or set the camera to 'Most Compatible', and try again."
-            )
-        return "This looks like a video, not a still image; use a JPG, PNG or WEBP picture."
+            return HEIC()
+        return A_VIDEO()
     if head.startswith(b"%PDF"):
-        return "This is a PDF document, not an image; export the page as PNG or JPG."
+        return A_PDF()
     stripped = head.lstrip()
     if stripped.startswith((b"<svg", b"<?xml")) and b"<svg" in data[:4096]:
-        return "SVG drawings are not supported; export it as PNG."
+        return AN_SVG()
     try:
         data[:4096].decode("utf-8")
-        return f"This file is text, not an image{named}; use a JPG, PNG or WEBP picture."
+        return A_TEXT_NAMED(extension=extension) if extension is not None else A_TEXT()
     except UnicodeDecodeError:
-        return f"This file is not a picture in a format we can read{named}; use a JPG, PNG or WEBP image."
+        return UNREADABLE_NAMED(extension=extension) if extension is not None else UNREADABLE()
 
 
 # --------------------------------------------------------------------------- preparation
@@ -326,12 +368,29 @@ def _encode(image: Image.Image, fmt: str, *, icc: bytes | None, lossless_webp: b
     return out.getvalue()
 
 
+SAVED_AS_JPEG = text("media.images.saved_as_jpeg", "Saved as JPEG because as PNG it would be over 20 MB.")
+TURNED_UPRIGHT = text("media.images.turned_upright", "Turned upright using the photo's orientation tag.")
+HAS_GPS = text("media.images.has_gps", "This photo contains GPS location data, which will be uploaded with it.")
+OVER_LIMIT = text(
+    "media.images.over_limit",
+    "The image is {size}, over the 20 MB limit; save it as JPEG or make it smaller and try again.",
+)
+TRANSPARENT = text(
+    "media.images.transparent", "The image has transparent areas; the provider may fill them with black or white."
+)
+SMALL = text(
+    "media.images.small",
+    "The image is only {width}×{height} pixels; at least {shortest} pixels on the shorter side is recommended, so the "
+    "video may look soft.",
+)
+
+
 def _as_png_or_jpeg(image: Image.Image, icc: bytes | None) -> tuple[bytes, str, list[str]]:
     data = _encode(image, "PNG", icc=icc)
     if len(data) <= MAX_BYTES or _has_alpha(image):
         return data, "PNG", []
     # A photo saved as PNG easily passes 20 MB; high-quality JPEG is visually the same.
-    return _encode(image, "JPEG", icc=icc), "JPEG", ["Saved as JPEG because as PNG it would be over 20 MB."]
+    return _encode(image, "JPEG", icc=icc), "JPEG", [SAVED_AS_JPEG()]
 
 
 def _fix_reasons(image: Image.Image, fmt: str, data: bytes) -> tuple[str | None, list[str]]:
@@ -345,7 +404,7 @@ def _fix_reasons(image: Image.Image, fmt: str, data: bytes) -> tuple[str | None,
         label = "16-bit PNG"
     adjustments = []
     if _orientation(image) != 1:
-        adjustments.append("Turned upright using the photo's orientation tag.")
+        adjustments.append(TURNED_UPRIGHT())
     return label, adjustments
 
 
@@ -366,10 +425,7 @@ def _rebuild(
 def _size_warnings(width: int, height: int) -> list[str]:
     if min(width, height) >= RECOMMENDED_SHORT_SIDE:
         return []
-    return [
-        f"The image is only {width}×{height} pixels; at least {RECOMMENDED_SHORT_SIDE} pixels on the "
-        "shorter side is recommended, so the video may look soft."
-    ]
+    return [SMALL(width=width, height=height, shortest=RECOMMENDED_SHORT_SIDE)]
 
 
 def prepare_image(data: bytes, filename: str | None = None) -> PreparedImage:
@@ -385,19 +441,16 @@ def prepare_image(data: bytes, filename: str | None = None) -> PreparedImage:
         if converted_from or adjustments:
             out, out_fmt, notes = _rebuild(image, fmt, data, converted_from, adjustments)
         elif _has_gps(image):
-            notes.append("This photo contains GPS location data, which will be uploaded with it.")
+            notes.append(HAS_GPS())
     else:
         converted_from = fmt or "unknown format"
         upright = ImageOps.exif_transpose(image)
         out, out_fmt, notes = _as_png_or_jpeg(_web_safe_mode(upright), image.info.get("icc_profile"))
     if len(out) > MAX_BYTES:
-        raise ImageRejected(
-            f"The image is {_megabytes(len(out))}, over the 20 MB limit; save it as JPEG "
-            "or make it smaller and try again."
-        )
+        raise ImageRejected(OVER_LIMIT(size=_megabytes(len(out))))
     width, height = _dimensions(out)
     if _has_alpha(image):
-        notes.append("The image has transparent areas; the provider may fill them with black or white.")
+        notes.append(TRANSPARENT())
     return PreparedImage(
         data=out,
         format=out_fmt,

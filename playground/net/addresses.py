@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
+from ..texts import text
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 #: Full stops a resolver reads as "." (IDNA: ideographic, full-width and half-width ones).
@@ -25,16 +27,16 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 class Kind(Enum):
-    """What an address (or a name that can only be local) is; the value is how a sentence names it."""
+    """What an address (or a name that can only be local) is; the value is how a sentence names it (a Message)."""
 
-    PUBLIC = "a public address"
-    LOOPBACK = "this computer itself"
-    UNSPECIFIED = "an unspecified address"
-    LINK_LOCAL = "a link-local address (such as the cloud metadata service)"
-    MULTICAST = "a multicast address"
-    PRIVATE = "a private network address"
-    RESERVED = "a reserved address that is not on the public internet"
-    LOCAL_NAME = "a name only a local network knows"
+    PUBLIC = text("net.addresses.public", "a public address")()
+    LOOPBACK = text("net.addresses.loopback", "this computer itself")()
+    UNSPECIFIED = text("net.addresses.unspecified", "an unspecified address")()
+    LINK_LOCAL = text("net.addresses.link_local", "a link-local address (such as the cloud metadata service)")()
+    MULTICAST = text("net.addresses.multicast", "a multicast address")()
+    PRIVATE = text("net.addresses.private", "a private network address")()
+    RESERVED = text("net.addresses.reserved", "a reserved address that is not on the public internet")()
+    LOCAL_NAME = text("net.addresses.local_name", "a name only a local network knows")()
 
     @property
     def public(self) -> bool:

@@ -15,11 +15,17 @@ from urllib.parse import urljoin
 import httpx
 
 from ..media import MAX_BYTES, ImageRejected
+from ..texts import text
 from . import http_client
 from .http_client import DEFAULT_TIMEOUT_SECONDS, VERIFY_TIMEOUT_SECONDS, ClientFactory
 from .targets import CALLBACK_LINK, CLIP_LINK, IMAGE_LINK, Allowance, Resolver, Target, Wording, checked_target
 
 T = TypeVar("T")
+
+LINKED_TOO_BIG = text("net.fetch.linked_too_big", "The image at that link is over the {limit} MB limit.")
+TOO_MANY_REDIRECTS = text("net.fetch.too_many_redirects", "The link redirects more than {most} times.")
+#: A link refusal that does not name the field yet, said of callback_url.
+CALLBACK_PROBLEM = text("net.fetch.callback_problem", "callback_url: {problem}")
 
 
 async def system_resolver(hostname: str, port: int) -> list[str]:
@@ -28,7 +34,7 @@ async def system_resolver(hostname: str, port: int) -> list[str]:
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
-    too_big = ImageRejected(f"The image at that link is over the {max_bytes // (1024 * 1024)} MB limit.")
+    too_big = ImageRejected(LINKED_TOO_BIG(limit=max_bytes // (1024 * 1024)))
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_big
@@ -99,7 +105,7 @@ async def _follow(
                 if response.status_code != 200 or _serves_a_page(response):
                     raise ImageRejected(IMAGE_LINK.unusable)
                 return await _read_capped(response, max_bytes)
-    raise ImageRejected(f"The link redirects more than {max_redirects} times.")
+    raise ImageRejected(TOO_MANY_REDIRECTS(most=max_redirects))
 
 
 async def pinned_request(
@@ -127,7 +133,7 @@ async def callback_refusal(url: str | None, *, resolver: Resolver | None = None)
     try:
         await pinned_request(url, resolver=resolver, words=CALLBACK_LINK)
     except ImageRejected as exc:
-        return exc.message if exc.message.startswith("callback_url") else f"callback_url: {exc.message}"
+        return exc.message if exc.message.startswith("callback_url") else CALLBACK_PROBLEM(problem=exc.message)
     return None
 
 
@@ -165,7 +171,7 @@ async def _probe(
             if answer.status_code >= 400 or _serves_a_page(answer):
                 raise ImageRejected(CLIP_LINK.unusable)
             return current
-    raise ImageRejected(f"The link redirects more than {max_redirects} times.")
+    raise ImageRejected(TOO_MANY_REDIRECTS(most=max_redirects))
 
 
 async def _ask(client: httpx.AsyncClient, target: Target) -> httpx.Response:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..media import ImageRejected
+from ..texts import Template, text
 from . import addresses
 from .addresses import Kind
 
@@ -32,11 +33,14 @@ class UnsafeURL(ImageRejected):
 RESOLVE_TIMEOUT_SECONDS = 10.0
 
 
+UNCHECKABLE = text("net.targets.uncheckable", "an address that cannot be checked")
+
+
 def address_problem(address: str, *, allow_loopback: bool = False) -> str | None:
     """Why this app must not connect to ``address``, or None when it is a public address."""
     kind = addresses.address_kind(address)
     if kind is None:
-        return "an address that cannot be checked"
+        return UNCHECKABLE()
     return None if kind.reachable(loopback=allow_loopback) else kind.value
 
 
@@ -52,21 +56,44 @@ class Wording:
     """
 
     unusable: str
-    refused: str
+    refused: Template  # filled with ``host`` (as typed, normalised) and ``kind`` (what it is, in words)
 
 
+#: Said of every link this app fetches itself (images, clips): it names only what the visitor typed.
+REFUSED_LINK = text(
+    "net.targets.refused_link", "The link points to {host}, {kind}, which this app does not fetch from."
+)
 IMAGE_LINK = Wording(
-    "The link could not be used: it must be a public http(s) link that opens in a browser and serves the image.",
-    "The link points to {what}, which this app does not fetch from.",
+    text(
+        "net.targets.image_unusable",
+        "The link could not be used: it must be a public http(s) link that opens in a browser and serves the image.",
+    )(),
+    REFUSED_LINK,
 )
 CLIP_LINK = Wording(
-    "The link could not be used: it must be a public http(s) link that opens in a browser and serves the video clip.",
-    "The link points to {what}, which this app does not fetch from.",
+    text(
+        "net.targets.clip_unusable",
+        "The link could not be used: it must be a public http(s) link that opens in a browser and serves the video "
+        "clip.",
+    )(),
+    REFUSED_LINK,
 )
 CALLBACK_LINK = Wording(
-    "callback_url: the provider could not post there; give a public http(s) address it can reach from the internet.",
-    "callback_url points to {what}; give an address the provider can reach from the internet.",
+    text(
+        "net.targets.callback_unusable",
+        "callback_url: the provider could not post there; give a public http(s) address it can reach from the "
+        "internet.",
+    )(),
+    text(
+        "net.targets.callback_refused",
+        "callback_url points to {host}, {kind}; give an address the provider can reach from the internet.",
+    ),
 )
+NOT_A_WEB_ADDRESS = text(
+    "net.targets.not_a_web_address", "The link is not a valid web address (check its site name and port)."
+)
+NOT_HTTP = text("net.targets.not_http", "Only http:// and https:// links can be used.")
+NO_SITE_NAME = text("net.targets.no_site_name", "The link has no site name.")
 
 
 @dataclass(frozen=True)
@@ -113,11 +140,11 @@ async def checked_target(url: str, resolver: Resolver, allowance: Allowance, wor
         parts = urlsplit(url)
         hostname, port = parts.hostname, parts.port or _default_port(parts.scheme)
     except ValueError:
-        raise UnsafeURL("The link is not a valid web address (check its site name and port).") from None
+        raise UnsafeURL(NOT_A_WEB_ADDRESS()) from None
     if parts.scheme not in ("http", "https"):
-        raise UnsafeURL("Only http:// and https:// links can be used.")
+        raise UnsafeURL(NOT_HTTP())
     if not hostname:
-        raise UnsafeURL("The link has no site name.")
+        raise UnsafeURL(NO_SITE_NAME())
     try:
         host = addresses.parse_host(hostname)
     except ValueError:
@@ -141,7 +168,7 @@ async def _judged_addresses(
     """Every address ``host`` leads to, each one allowed; raises UnsafeURL or ImageRejected."""
     kind = host.kind
     if kind is not None and not allowance.permits(kind, scheme, host.text, port):
-        raise UnsafeURL(words.refused.format(what=f"{host.text}, {kind.value}"))
+        raise UnsafeURL(words.refused(host=host.text, kind=kind.value))
     if host.address is not None:
         return [host.text]
     try:

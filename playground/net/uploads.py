@@ -18,6 +18,7 @@ from dataclasses import replace
 import httpx
 
 from ..media import PreparedImage
+from ..texts import text
 from . import http_client
 from .hosts import Attempt, HostedImage, HostError, ImageHost
 from .http_client import DEFAULT_TIMEOUT_SECONDS, VERIFY_TIMEOUT_SECONDS, ClientFactory
@@ -28,20 +29,27 @@ log = logging.getLogger(__name__)
 #: may fetch the image a few minutes after submission).
 REUSE_MARGIN_SECONDS = 300.0
 
+NOT_ONLINE = text(
+    "net.uploads.not_online",
+    "The image could not be put online ({tried}). Try again in a few minutes, or paste a public link to the image "
+    "instead.",
+)
+NO_HOST = text("net.uploads.no_host", "The image could not be put online: no image host is configured.")
+#: Every host tried, each joining the ones before it.
+FIRST_TRIED = text("net.uploads.first_tried", "{host}: {reason}")
+NEXT_TRIED = text("net.uploads.next_tried", "{before}; {host}: {reason}")
+
 
 class HostingFailed(Exception):
     """No host worked; the message names every host tried and why it failed."""
 
     def __init__(self, attempts: Sequence[Attempt]) -> None:
         self.attempts = tuple(attempts)
-        if attempts:
-            tried = "; ".join(f"{a.host}: {a.reason}" for a in attempts)
-            self.message = (
-                f"The image could not be put online ({tried}). Try again in a few minutes, "
-                "or paste a public link to the image instead."
-            )
-        else:
-            self.message = "The image could not be put online: no image host is configured."
+        tried = ""
+        for a in attempts:
+            said = {"host": a.host, "reason": a.reason}
+            tried = NEXT_TRIED(before=tried, **said) if tried else FIRST_TRIED(**said)
+        self.message = NOT_ONLINE(tried=tried) if tried else NO_HOST()
         super().__init__(self.message)
 
 
@@ -53,16 +61,23 @@ def _content_total(response: httpx.Response) -> int | None:
     return int(length) if length and length.isdigit() else None
 
 
+LINK_STATUS = text("net.uploads.link_status", "its link answered HTTP {status}")
+LINK_NOT_IMAGE = text("net.uploads.link_not_image", "its link serves {kind}, not an image")
+NO_CONTENT_TYPE = text("net.uploads.no_content_type", "no content type")()
+LINK_SIZE = text("net.uploads.link_size", "its link serves {served} bytes instead of {expected}")
+LINK_BYTES = text("net.uploads.link_bytes", "its link serves different bytes than were uploaded")
+
+
 def _judge_link(response: httpx.Response, expected: bytes) -> str | None:
     """Why this answer is not our image, or None when it is."""
     if response.status_code not in (200, 206):
-        return f"its link answered HTTP {response.status_code}"
+        return LINK_STATUS(status=response.status_code)
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if not kind.startswith("image/"):
-        return f"its link serves {kind or 'no content type'}, not an image"
+        return LINK_NOT_IMAGE(kind=kind or NO_CONTENT_TYPE)
     total = _content_total(response)
     if total is not None and total != len(expected):
-        return f"its link serves {total} bytes instead of {len(expected)}"
+        return LINK_SIZE(served=total, expected=len(expected))
     return None
 
 
@@ -88,19 +103,25 @@ async def verify_link(
                 break
         n = min(len(first), 1024)
         if first[:n] != expected[:n]:
-            raise HostError("its link serves different bytes than were uploaded")
+            raise HostError(LINK_BYTES())
+
+
+TIMED_OUT = text("net.uploads.timed_out", "timed out after {seconds} s")
+NO_CONNECTION = text("net.uploads.no_connection", "could not connect")
+NETWORK_ERROR = text("net.uploads.network_error", "network error ({error})")
+UNEXPECTED_ERROR = text("net.uploads.unexpected_error", "unexpected error ({error})")
 
 
 def _failure_reason(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, HostError):
         return exc.reason
     if isinstance(exc, (asyncio.TimeoutError, httpx.TimeoutException)):
-        return f"timed out after {timeout:g} s"
+        return TIMED_OUT(seconds=f"{timeout:g}")
     if isinstance(exc, httpx.ConnectError):
-        return "could not connect"
+        return NO_CONNECTION()
     if isinstance(exc, httpx.HTTPError):
-        return f"network error ({type(exc).__name__})"
-    return f"unexpected error ({type(exc).__name__})"
+        return NETWORK_ERROR(error=type(exc).__name__)
+    return UNEXPECTED_ERROR(error=type(exc).__name__)
 
 
 class UploadChain:
@@ -176,20 +197,34 @@ class UploadChain:
         return hosted, Attempt(candidate.name, True, "", time.monotonic() - started)
 
 
+PUBLIC_HOST = text("net.uploads.public_host", "{host} (public, deleted after {lifetime})")
+PRIVATE_HOST = text("net.uploads.private_host", "{host} (unguessable private link, kept {lifetime})")
+NOWHERE = text(
+    "net.uploads.nowhere",
+    "Dropped images cannot be uploaded: no image host is configured; paste a public image link instead.",
+)
+GOES_TO = text("net.uploads.goes_to", "Images are uploaded to {first}.")
+GOES_TO_OR = text("net.uploads.goes_to_or", "Images are uploaded to {first}; if that fails, {second}.")
+GOES_TO_OR_THEN = text("net.uploads.goes_to_or_then", "Images are uploaded to {first}; if that fails, {second}{then}.")
+#: The hosts after the second, each joining the ones before it.
+FIRST_THEN = text("net.uploads.first_then", "; then {host}")
+NEXT_THEN = text("net.uploads.next_then", "{before}; then {host}")
+
+
 def _destination_phrase(host: ImageHost) -> str:
-    if host.public:
-        return f"{host.name} (public, deleted after {host.lifetime})"
-    return f"{host.name} (unguessable private link, kept {host.lifetime})"
+    return (PUBLIC_HOST if host.public else PRIVATE_HOST)(host=host.name, lifetime=host.lifetime)
 
 
 def describe_destination(chain: UploadChain) -> str:
     """The sentence shown before anything is uploaded."""
     if not chain.hosts:
-        return "Dropped images cannot be uploaded: no image host is configured; paste a public image link instead."
+        return NOWHERE()
     phrases = [_destination_phrase(h) for h in chain.hosts]
-    text = f"Images are uploaded to {phrases[0]}"
-    if len(phrases) > 1:
-        text += f"; if that fails, {phrases[1]}"
+    if len(phrases) == 1:
+        return GOES_TO(first=phrases[0])
+    then = ""
     for phrase in phrases[2:]:
-        text += f"; then {phrase}"
-    return text + "."
+        then = NEXT_THEN(before=then, host=phrase) if then else FIRST_THEN(host=phrase)
+    if then:
+        return GOES_TO_OR_THEN(first=phrases[0], second=phrases[1], then=then)
+    return GOES_TO_OR(first=phrases[0], second=phrases[1])

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 
 from ..settings import Settings
+from ..texts import text
 from .connection import Connection
 from .phases import Mode
 from .store import CapReached, Limits, RateLimited, Reservation, RunRecord, RunStore, Scope
@@ -36,6 +37,22 @@ class Unpriced:
 
 #: What :meth:`Budget.reserve` answers: the run recorded, or why not.
 Outcome = Reservation | Unpriced
+
+
+# The standing line: what was spent, then each allowance that applies, each joining the parts before it.
+SPENT = text("runs.budget.spent", "this server's key has spent {total}, you {mine} in the last {hours} h")
+SPENT_WITH_NETWORK = text(
+    "runs.budget.spent_with_network",
+    "this server's key has spent {total}, you {mine}, visitors from your network {network} in the last {hours} h",
+)
+YOUR_ALLOWANCE = text("runs.budget.your_allowance", "{before}; your allowance {left} of {cap} left")
+NETWORK_ALLOWANCE = text("runs.budget.network_allowance", "{before}; your network's allowance {left} of {cap} left")
+SERVER_BUDGET = text("runs.budget.server_budget", "{before}; server budget {left} of {cap} left")
+STANDING = text("runs.budget.standing", "Budget: {parts}.")
+
+
+def _usd(amount: float) -> str:
+    return f"${amount:.2f}"
 
 
 @dataclass(frozen=True)
@@ -52,24 +69,59 @@ class Standing:
     address_cap: float | None = None
 
     def line(self) -> str:
-        spent = f"this server's key has spent ${self.total_spent:.2f}, you ${self.visitor_spent:.2f}"
+        spent = {"total": _usd(self.total_spent), "mine": _usd(self.visitor_spent), "hours": f"{self.window_hours:g}"}
         if self.address_spent is not None:
-            spent += f", visitors from your network ${self.address_spent:.2f}"
-        parts = [f"{spent} in the last {self.window_hours:g} h"]
+            parts = SPENT_WITH_NETWORK(network=_usd(self.address_spent), **spent)
+        else:
+            parts = SPENT(**spent)
         if self.visitor_cap is not None:
-            parts.append(
-                f"your allowance ${max(0.0, self.visitor_cap - self.visitor_spent):.2f} of ${self.visitor_cap:.2f} left"
-            )
+            left = _usd(max(0.0, self.visitor_cap - self.visitor_spent))
+            parts = YOUR_ALLOWANCE(before=parts, left=left, cap=_usd(self.visitor_cap))
         if self.address_cap is not None and self.address_spent is not None:
-            parts.append(
-                f"your network's allowance ${max(0.0, self.address_cap - self.address_spent):.2f} "
-                f"of ${self.address_cap:.2f} left"
-            )
+            left = _usd(max(0.0, self.address_cap - self.address_spent))
+            parts = NETWORK_ALLOWANCE(before=parts, left=left, cap=_usd(self.address_cap))
         if self.total_cap is not None:
-            parts.append(
-                f"server budget ${max(0.0, self.total_cap - self.total_spent):.2f} of ${self.total_cap:.2f} left"
-            )
-        return "Budget: " + "; ".join(parts) + "."
+            left = _usd(max(0.0, self.total_cap - self.total_spent))
+            parts = SERVER_BUDGET(before=parts, left=left, cap=_usd(self.total_cap))
+        return STANDING(parts=parts)
+
+
+# Why a run on the server's key is refused: which cap or limit, the numbers, and that nothing was sent.
+UNPRICED = text(
+    "runs.budget.unpriced",
+    "This model's price is not set, so the spending cap cannot be checked; "
+    "ask the operator to set it in WAVE_PRICES. Nothing was sent.",
+)
+TOO_MANY_RUNS = text(
+    "runs.budget.too_many_runs",
+    "Too many runs: {count} in the last minute (limit {limit}). Try again in {wait} s. Nothing was sent.",
+)
+TOO_MANY_RUNS_NETWORK = text(
+    "runs.budget.too_many_runs_network",
+    "Too many runs: {count} in the last minute from your network (limit {limit}). Try again in {wait} s. "
+    "Nothing was sent.",
+)
+CAP_VISITOR = text(
+    "runs.budget.cap_visitor",
+    "Budget reached: this run costs {cost}, you have spent {spent} of your {cap} allowance in the last {hours} h. "
+    "Nothing was sent.",
+)
+CAP_ADDRESS = text(
+    "runs.budget.cap_address",
+    "Budget reached: this run costs {cost}, and visitors from your network have spent {spent} of the {cap} allowed "
+    "per address in the last {hours} h (everyone behind one address, such as an office, shares it). "
+    "Nothing was sent.",
+)
+CAP_ADDRESS_SIGN_IN = text(
+    "runs.budget.cap_address_sign_in",
+    "Budget reached: this run costs {cost}, and visitors from your network have spent {spent} of the {cap} allowed "
+    "per address in the last {hours} h (everyone behind one address, such as an office, shares it). "
+    "Sign in with Hugging Face for your own allowance. Nothing was sent.",
+)
+CAP_TOTAL = text(
+    "runs.budget.cap_total",
+    "Budget reached: this run costs {cost}, this server has spent {spent} of its {cap} budget. Nothing was sent.",
+)
 
 
 class Budget:
@@ -103,35 +155,19 @@ class Budget:
     def refusal(self, outcome: CapReached | RateLimited | Unpriced) -> str:
         """The sentence a refused visitor reads: which cap, the numbers, and that nothing was sent."""
         if isinstance(outcome, Unpriced):
-            return (
-                "This model's price is not set, so the spending cap cannot be checked; "
-                "ask the operator to set it in WAVE_PRICES. Nothing was sent."
-            )
+            return UNPRICED()
         if isinstance(outcome, RateLimited):
-            where = " from your network" if outcome.scope is Scope.ADDRESS else ""
+            too_many = TOO_MANY_RUNS_NETWORK if outcome.scope is Scope.ADDRESS else TOO_MANY_RUNS
             wait = max(1, math.ceil(outcome.retry_after))
-            return (
-                f"Too many runs: {outcome.count} in the last minute{where} (limit {outcome.limit}). "
-                f"Try again in {wait} s. Nothing was sent."
-            )
-        cost, spent, cap, hours = outcome.cost, outcome.spent, outcome.cap, self.settings.budget_window_hours
+            return too_many(count=outcome.count, limit=outcome.limit, wait=wait)
+        numbers = {"cost": _usd(outcome.cost), "spent": _usd(outcome.spent), "cap": _usd(outcome.cap)}
+        hours = f"{self.settings.budget_window_hours:g}"
         if outcome.scope is Scope.VISITOR:
-            return (
-                f"Budget reached: this run costs ${cost:.2f}, you have spent ${spent:.2f} of your "
-                f"${cap:.2f} allowance in the last {hours:g} h. Nothing was sent."
-            )
+            return CAP_VISITOR(hours=hours, **numbers)
         if outcome.scope is Scope.ADDRESS:
             # Said so that someone behind a shared office or mobile address sees why a fresh visit is refused.
-            own = " Sign in with Hugging Face for your own allowance." if self.settings.sign_in else ""
-            return (
-                f"Budget reached: this run costs ${cost:.2f}, and visitors from your network have spent "
-                f"${spent:.2f} of the ${cap:.2f} allowed per address in the last {hours:g} h (everyone "
-                f"behind one address, such as an office, shares it).{own} Nothing was sent."
-            )
-        return (
-            f"Budget reached: this run costs ${cost:.2f}, this server has spent ${spent:.2f} of "
-            f"its ${cap:.2f} budget. Nothing was sent."
-        )
+            return (CAP_ADDRESS_SIGN_IN if self.settings.sign_in else CAP_ADDRESS)(hours=hours, **numbers)
+        return CAP_TOTAL(**numbers)
 
     async def standing(self, conn: Connection, visitor: Visitor | str) -> Standing | None:
         """What this visitor (and, anonymous, their address) has spent and may still spend, for the readout."""

@@ -18,10 +18,36 @@ from typing import Any
 import httpx
 
 from ..net import shared_tls
+from ..texts import text
 from ..wave import FinishForecast, PollPolicy, Task, TaskState, WaveClient, errors
 from .phases import Phase
 
 _HEARTBEAT = 1.0  # how often elapsed times refresh while nothing else changes
+
+# Where a run stands, as its status line says it.
+SUBMITTING = text("runs.engine.submitting", "Submitting the task…")
+LOOKING_UP = text("runs.engine.looking_up", "Looking up task {task_id}…")
+QUEUED = text("runs.engine.queued", "Queued: waiting for the provider to start")
+PROCESSING = text("runs.engine.processing", "Processing: {progress}%")
+#: A status the service names that the page has no words of its own for (``{status}`` as it came).
+OTHER_STATUS = text("runs.engine.other_status", "Status: {status}")
+SAVING = text("runs.engine.saving", "Finished: saving {count} video(s)…")
+DONE = text("runs.engine.done", "Done: {count} video(s).")
+CANCELLED_REFUNDED = text("runs.engine.cancelled_refunded", "Cancelled. Refunded {amount}.")
+CANCELLED = text("runs.engine.cancelled", "Cancelled. The provider refunds a cancelled queued task.")
+# The video exists but is not on this server: the error's explanation, then the provider's links.
+NOT_SAVED = text("runs.engine.not_saved", "The video is ready but could not be saved: {error}. Its links: {links}")
+NOT_SAVED_STOP = text(
+    "runs.engine.not_saved_stop", "The video is ready but could not be saved: {error} Its links: {links}"
+)
+# Why a download broke off (the detail of :class:`~playground.wave.errors.DownloadFailed`).
+STALLED = text("runs.engine.stalled", "the transfer stalled")
+INCOMPLETE = text("runs.engine.incomplete", "still incomplete after {seconds} s")
+# What Cancel answers.
+TASK_CANCELLED_REFUNDED = text("runs.engine.task_cancelled_refunded", "Cancelled task {task_id}; {amount} refunded.")
+TASK_CANCELLED = text(
+    "runs.engine.task_cancelled", "Cancelled task {task_id}; the provider refunds cancelled queued tasks."
+)
 
 
 @dataclass(frozen=True)
@@ -99,9 +125,12 @@ def _eta(state: TaskState, clock: _Clock) -> float | None:
 
 
 def _status_update(state: TaskState, clock: _Clock) -> RunUpdate:
-    label = {"queued": "Queued: waiting for the provider to start", "processing": f"Processing: {state.progress}%"}.get(
-        state.status, f"Status: {state.status}"
-    )
+    if state.status == "queued":
+        label = QUEUED()
+    elif state.status == "processing":
+        label = PROCESSING(progress=state.progress)
+    else:
+        label = OTHER_STATUS(status=state.status)
     phase = Phase.PROCESSING if state.status == "processing" else Phase.QUEUED
     return RunUpdate(
         phase=phase,
@@ -198,7 +227,7 @@ async def _download_with_retry(http: httpx.AsyncClient, url: str, path: Path, po
         except errors.ResultLinkRefused:
             raise
         except TimeoutError:
-            failure = errors.DownloadFailed(f"still incomplete after {policy.deadline:g} s")
+            failure = errors.DownloadFailed(INCOMPLETE(seconds=f"{policy.deadline:g}"))
         except (httpx.HTTPError, OSError) as exc:
             failure = errors.DownloadFailed(_transfer_problem(exc))
         finally:
@@ -210,7 +239,7 @@ async def _download_with_retry(http: httpx.AsyncClient, url: str, path: Path, po
 
 def _transfer_problem(exc: BaseException) -> str:
     if isinstance(exc, httpx.ReadTimeout):
-        return "the transfer stalled"
+        return STALLED()
     if isinstance(exc, httpx.HTTPStatusError):
         return f"HTTP {exc.response.status_code}"
     return type(exc).__name__
@@ -231,7 +260,7 @@ async def _download_once(http: httpx.AsyncClient, url: str, path: Path) -> None:
 def _failure(phase: Phase, exc: errors.WaveError, clock: _Clock, task: Task | None) -> RunUpdate:
     return RunUpdate(
         phase=phase,
-        message=str(exc),
+        message=exc.message,
         task_id=task.id if task else exc.task_id,
         queued_seconds=clock.queued(),
         processing_seconds=clock.processing(),
@@ -249,7 +278,7 @@ async def run_task(
     when the consumer comes back for the next one, after it has recorded that.
     """
     clock = _Clock()
-    yield RunUpdate(phase=Phase.SUBMITTING, message="Submitting the task…", sending=True)
+    yield RunUpdate(phase=Phase.SUBMITTING, message=SUBMITTING(), sending=True)
     try:
         task = await client.submit(body)
     except errors.SubmitUncertain as exc:
@@ -267,11 +296,11 @@ async def attach_task(
 ) -> AsyncIterator[RunUpdate]:
     """Pick up a task submitted earlier (a refreshed page, a restarted server, a pasted id)."""
     clock = _Clock()
-    yield RunUpdate(phase=Phase.QUEUED, message=f"Looking up task {task_id}…", task_id=task_id)
+    yield RunUpdate(phase=Phase.QUEUED, message=LOOKING_UP(task_id=task_id), task_id=task_id)
     try:
         task = await client.get(task_id)
     except errors.WaveError as exc:
-        yield RunUpdate(phase=Phase.ERROR, message=str(exc), task_id=task_id, error=exc)
+        yield RunUpdate(phase=Phase.ERROR, message=exc.message, task_id=task_id, error=exc)
         return
     async for update in follow_task(task, media_dir, policy, wake, clock):
         yield update
@@ -314,17 +343,13 @@ async def _finish(task: Task, state: TaskState, clock: _Clock, media_dir: Path) 
     if state.status == "cancelled":
         refund = (state.model_extra or {}).get("refund")
         amount = refund.get("amount") if isinstance(refund, dict) else None
-        text = (
-            f"Cancelled. Refunded ${amount:.2f}."
-            if isinstance(amount, (int, float))
-            else "Cancelled. The provider refunds a cancelled queued task."
-        )
-        yield RunUpdate(phase=Phase.CANCELLED, message=text, refund=amount, **common)
+        said = CANCELLED_REFUNDED(amount=f"${amount:.2f}") if isinstance(amount, (int, float)) else CANCELLED()
+        yield RunUpdate(phase=Phase.CANCELLED, message=said, refund=amount, **common)
         return
     urls = state.video_urls()
     yield RunUpdate(
         phase=Phase.DOWNLOADING,
-        message=f"Finished: saving {len(urls)} video(s)…",
+        message=SAVING(count=len(urls)),
         progress=100,
         video_urls=tuple(urls),
         **common,
@@ -333,19 +358,20 @@ async def _finish(task: Task, state: TaskState, clock: _Clock, media_dir: Path) 
         paths = await download_results(urls, media_dir / task.id)
     except (httpx.HTTPError, errors.WaveError) as exc:
         error = exc if isinstance(exc, errors.WaveError) else errors.ConnectionFailed(type(exc).__name__)
+        # The explanation keeps its own full stop where it ends with one; else the sentence gets one.
+        not_saved = NOT_SAVED_STOP if error.message.endswith(".") else NOT_SAVED
         yield RunUpdate(
             phase=Phase.ERROR,
             progress=100,
             video_urls=tuple(urls),
             error=error,
-            message=f"The video is ready but could not be saved: {str(error).rstrip('. ')}. "
-            f"Its links: {' '.join(urls)}",
+            message=not_saved(error=error.message, links=" ".join(urls)),
             **common,
         )
         return
     yield RunUpdate(
         phase=Phase.COMPLETED,
-        message=f"Done: {len(paths)} video(s).",
+        message=DONE(count=len(paths)),
         progress=100,
         videos=tuple(paths),
         video_urls=tuple(urls),
@@ -358,8 +384,8 @@ async def cancel_task(client: WaveClient, task_id: str) -> str:
     try:
         task = await client.cancel(task_id)
     except errors.WaveError as exc:
-        return str(exc)
+        return exc.message
     refund = (task.state.model_extra or {}).get("refund")
     if isinstance(refund, dict) and isinstance(refund.get("amount"), (int, float)):
-        return f"Cancelled task {task_id}; ${refund['amount']:.2f} refunded."
-    return f"Cancelled task {task_id}; the provider refunds cancelled queued tasks."
+        return TASK_CANCELLED_REFUNDED(task_id=task_id, amount=f"${refund['amount']:.2f}")
+    return TASK_CANCELLED(task_id=task_id)

@@ -12,13 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..texts import text
 from .phases import Mode, Phase
 
 if TYPE_CHECKING:
     from .connection import Connection
     from .store import RunRecord, RunStore
 
-NOT_YOURS = "Task {task_id} belongs to another visitor of this server."
+NOT_YOURS = text("runs.ownership.not_yours", "Task {task_id} belongs to another visitor of this server.")
+NOT_THIS_BROWSERS = text(
+    "runs.ownership.not_this_browsers", "That run is not one of this browser's runs; pick one from the list."
+)
+NO_VIDEO_TO_REMIX = text("runs.ownership.no_video_to_remix", "That run has no finished video to remix.")
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ class Ownership:
         if records and conn.mode != Mode.VISITOR_KEY:
             # On a shared key (the server's, or the demo simulator's per-visitor keys) a task someone
             # else started stays theirs even if its id leaks; on a visitor's own key the provider decides.
-            return Refused(NOT_YOURS.format(task_id=task_id))
+            return Refused(NOT_YOURS(task_id=task_id))
         return Allowed()
 
     async def run_video(self, owner: str, reference: str) -> str | Refused:
@@ -64,8 +69,8 @@ class Ownership:
         run_id, _, sample = (reference or "").strip().partition("/")
         record = await self.store.call(self.store.owned_run, owner, run_id) if run_id else None
         if record is None:
-            return Refused("That run is not one of this browser's runs; pick one from the list.")
+            return Refused(NOT_THIS_BROWSERS())
         index = int(sample) if sample.isdigit() else -1
         if record.phase != Phase.COMPLETED or not 0 <= index < len(record.urls):
-            return Refused("That run has no finished video to remix.")
+            return Refused(NO_VIDEO_TO_REMIX())
         return record.urls[index]

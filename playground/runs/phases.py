@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ..texts import text
+
 
 class Phase(StrEnum):
     """Where one run stands, as the page and the history show it."""
@@ -29,11 +31,18 @@ class Phase(StrEnum):
         """Nothing more will happen to the run: no polling, no download."""
         return self in TERMINAL_PHASES
 
+    @property
+    def label(self) -> str:
+        """The phase in words for the page (History's cards): a Message whose English is the value."""
+        return PHASE_LABELS[self]
+
 
 #: Phases after which a run changes no more.
 TERMINAL_PHASES = frozenset(
     {Phase.COMPLETED, Phase.FAILED, Phase.CANCELLED, Phase.TIMEOUT, Phase.UNCERTAIN, Phase.ERROR}
 )
+#: Each phase in words; the English is the stored word itself, so a card reads as it always did.
+PHASE_LABELS: dict[Phase, str] = {phase: text(f"runs.phases.{phase.value}", phase.value)() for phase in Phase}
 #: Phases in which the provider may still be working or the files are not saved yet.
 UNFINISHED_PHASES = tuple(phase for phase in Phase if phase not in TERMINAL_PHASES)
 

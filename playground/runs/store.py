@@ -27,6 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..texts import message_data, message_from_data, text
 from .phases import UNFINISHED_PHASES, Mode, Phase
 
 T = TypeVar("T")
@@ -72,6 +73,8 @@ CREATE INDEX IF NOT EXISTS runs_by_mode ON runs (mode, charged, estimated_cost);
 _MIGRATIONS: tuple[tuple[str, str, str | None], ...] = (
     ("address", "TEXT", None),
     ("sent_at", "REAL", "UPDATE runs SET sent_at = created_at WHERE phase = 'submitting' AND task_id IS NULL"),
+    # A message's template key and parameters, so History says it in each visitor's language.
+    ("message_json", "TEXT", None),
 )
 
 
@@ -84,9 +87,18 @@ _ENCODED: dict[str, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
-def _column(name: str, value: Any) -> tuple[str, Any]:
+def _columns(name: str, value: Any) -> Iterator[tuple[str, Any]]:
+    if name == "message":  # the English as written, and what saying it again needs
+        data = message_data(value)
+        yield "message", str(value)
+        yield "message_json", None if data is None else json.dumps(data, ensure_ascii=False, default=str)
+        return
     column, encode = _ENCODED.get(name, (name, lambda v: v))
-    return column, encode(value)
+    yield column, encode(value)
+
+
+def _row(values: dict[str, Any]) -> dict[str, Any]:
+    return {column: v for name, value in values.items() for column, v in _columns(name, value)}
 
 
 @dataclass
@@ -130,7 +142,7 @@ class RunRecord:
         return self.phase.finished
 
     def to_row(self) -> dict[str, Any]:
-        return dict(_column(f.name, getattr(self, f.name)) for f in fields(self))
+        return _row({f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RunRecord:
@@ -139,6 +151,9 @@ class RunRecord:
         data["files"] = json.loads(data.pop("files_json"))
         data["urls"] = json.loads(data.pop("urls_json"))
         data["charged"] = bool(data["charged"])
+        stored = data.pop("message_json", None)
+        if stored:
+            data["message"] = message_from_data(json.loads(stored), data["message"])
         return cls(**data)
 
 
@@ -203,9 +218,12 @@ class RateLimited:
 Reservation = Reserved | CapReached | RateLimited
 
 
+FOUND = text("runs.store.found", "Found as task {task_id}.")
+
+
 def found_message(task_id: str) -> str:
     """What an uncertain run says once an attached task turned out to be it (and counts in its place)."""
-    return f"Found as task {task_id}."
+    return FOUND(task_id=task_id)
 
 
 #: How long the rate limit looks back, in seconds.
@@ -321,9 +339,11 @@ class RunStore:
             if found is None:
                 return None
             now = time.time()
+            settled = _row({"charged": False, "message": found_message(attached["task_id"]), "updated_at": now})
             db.execute(
-                "UPDATE runs SET charged = 0, message = ?, updated_at = ? WHERE run_id = ?",
-                (found_message(attached["task_id"]), now, found["run_id"]),
+                "UPDATE runs SET charged = :charged, message = :message, message_json = :message_json, "
+                "updated_at = :updated_at WHERE run_id = :run_id",
+                {**settled, "run_id": found["run_id"]},
             )
             db.execute(
                 "UPDATE runs SET request_json = ?, estimated_cost = ?, address = ?, created_at = ?, updated_at = ? "
@@ -334,7 +354,7 @@ class RunStore:
 
     def settle_if_stranded(self, run_id: str, **changes: Any) -> bool:
         """Like :meth:`update`, but only while the run is still ``submitting`` with no task id; whether it was."""
-        row = dict(_column(name, value) for name, value in _known(changes).items())
+        row = _row(_known(changes))
         row["updated_at"] = time.time()
         assignments = ", ".join(f"{n} = :{n}" for n in row)
         with self._connect() as db:
@@ -346,7 +366,7 @@ class RunStore:
             )
 
     def update(self, run_id: str, **changes: Any) -> None:
-        row = dict(_column(name, value) for name, value in _known(changes).items())
+        row = _row(_known(changes))
         row["updated_at"] = time.time()
         assignments = ", ".join(f"{n} = :{n}" for n in row)
         with self._connect() as db:

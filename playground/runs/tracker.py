@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..media import make_poster
 from ..settings import Settings
+from ..texts import text
 from ..wave import errors
 from .connection import Connection, key_fingerprint
-from .engine import RunUpdate, attach_task, run_task
+from .engine import LOOKING_UP, SUBMITTING, RunUpdate, attach_task, run_task
 from .phases import Mode, Phase
 from .store import RunRecord, RunStore, found_message
 
@@ -79,20 +80,32 @@ class TrackedRun:
                 return
 
 
-def uncertain_note(mode: Mode) -> str:
-    """What an uncertain run's message adds: it is counted, and how it is found."""
-    if mode == Mode.SERVER_KEY:
-        return (
-            "It is counted toward your budget at its estimate until it is found: "
-            "if you find its task id, use Resume by task id."
-        )
-    return "If you find its task id, use Resume by task id."
+COUNTED_UNTIL_FOUND = text(
+    "runs.tracker.counted_until_found",
+    "{message} It is counted toward your budget at its estimate until it is found: "
+    "if you find its task id, use Resume by task id.",
+)
+FIND_IT = text("runs.tracker.find_it", "{message} If you find its task id, use Resume by task id.")
+
+
+def uncertain_note(mode: Mode, message: str) -> str:
+    """An uncertain run's ``message`` with what it adds: it is counted, and how it is found."""
+    return (COUNTED_UNTIL_FOUND if mode == Mode.SERVER_KEY else FIND_IT)(message=message)
 
 
 #: The start-up settlement of a run the last process never finished sending (see :meth:`RunTracker.settle_stranded`).
-NEVER_SENT = "The server stopped before sending this run: nothing was sent or charged."
-MAYBE_SENT = "The server stopped while sending this run, so the task may have been created (and charged)."
-DEMO_GONE = "The demo simulator restarted, so this simulated run is gone (demo runs cost nothing)."
+NEVER_SENT = text(
+    "runs.tracker.never_sent", "The server stopped before sending this run: nothing was sent or charged."
+)()
+MAYBE_SENT = text(
+    "runs.tracker.maybe_sent",
+    "The server stopped while sending this run, so the task may have been created (and charged).",
+)()
+DEMO_GONE = text(
+    "runs.tracker.demo_gone", "The demo simulator restarted, so this simulated run is gone (demo runs cost nothing)."
+)()
+RESUMING = text("runs.tracker.resuming", "Resuming after a restart…")
+STOPPED_FOLLOWING = text("runs.tracker.stopped_following", "The playground stopped following this run: {error}")
 
 
 def _charged(update: RunUpdate) -> bool:
@@ -157,7 +170,7 @@ class RunTracker:
         folder, policy = self.folder_for(record.owner), self.policy_for(conn)
         return self._start(
             record,
-            RunUpdate(Phase.SUBMITTING, "Submitting the task…"),
+            RunUpdate(Phase.SUBMITTING, SUBMITTING()),
             conn,
             lambda client: run_task(client, record.request, folder, policy, wake),
             ticket,
@@ -186,7 +199,7 @@ class RunTracker:
         )
         if not records:
             await self.store.call(self.store.add, record)
-        return self._follow(record, conn, f"Looking up task {task_id}…")
+        return self._follow(record, conn, LOOKING_UP(task_id=task_id))
 
     def live(self, owner: str, run_id: str) -> TrackedRun | None:
         run = self._runs.get(run_id)
@@ -222,7 +235,7 @@ class RunTracker:
             elif record.sent_at is None:
                 changes = {"phase": Phase.ERROR, "charged": False, "message": NEVER_SENT}
             else:
-                message = f"{MAYBE_SENT} {uncertain_note(record.mode)}"
+                message = uncertain_note(record.mode, MAYBE_SENT)
                 changes = {"phase": Phase.UNCERTAIN, "charged": True, "message": message}
             settled += await self.store.call(self.store.settle_if_stranded, record.run_id, **changes)
         return settled
@@ -237,7 +250,7 @@ class RunTracker:
             if conn is None:
                 # A visitor's own key is never stored: the run resumes when they come back with it.
                 continue
-            self._follow(record, conn, "Resuming after a restart…")
+            self._follow(record, conn, RESUMING())
             resumed += 1
         return resumed
 
@@ -300,7 +313,7 @@ class RunTracker:
             log.exception("run %s stopped unexpectedly", run.record.run_id)
             failure = RunUpdate(
                 Phase.ERROR,
-                f"The playground stopped following this run: {type(exc).__name__}",
+                STOPPED_FOLLOWING(error=type(exc).__name__),
                 task_id=run.record.task_id,
             )
             await self._persist(run, last, failure)
@@ -316,7 +329,7 @@ class RunTracker:
 
     async def _finalise(self, run: TrackedRun, update: RunUpdate) -> RunUpdate:
         if update.phase == Phase.UNCERTAIN:
-            return replace(update, message=f"{update.message.rstrip()} {uncertain_note(run.record.mode)}")
+            return replace(update, message=uncertain_note(run.record.mode, update.message))
         if update.phase == Phase.COMPLETED and update.videos:
             try:
                 run.record.poster = str(await asyncio.to_thread(make_poster, update.videos[0]))

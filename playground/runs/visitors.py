@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..settings import IPNetwork, Settings
+from ..texts import text
 
 
 class AccountKind(StrEnum):
@@ -153,6 +154,15 @@ def account_from_userinfo(userinfo: Mapping[str, object] | None) -> Account | No
     return Account(AccountKind.HUGGING_FACE, username.strip(), str(subject or ""), org_names)
 
 
+KEPT_FOR_TEAM = text(
+    "runs.visitors.kept_for_team",
+    "This server's key is kept for its team: sign in with Hugging Face as an allowed user to run on it.",
+)
+NOT_ON_LIST = text(
+    "runs.visitors.not_on_list", "{account} is not on this server's list of people who may run on its key."
+)
+
+
 @dataclass(frozen=True)
 class AllowList:
     """Who may spend the server's key when the operator restricts it."""
@@ -168,10 +178,10 @@ class AllowList:
         if not self.restricted:
             return None
         if account is None:
-            return "This server's key is kept for its team: sign in with Hugging Face as an allowed user to run on it."
+            return KEPT_FOR_TEAM()
         if "*" in self.users or account.username.lower() in self.users or account.orgs & self.orgs:
             return None
-        return f"{account.label} is not on this server's list of people who may run on its key."
+        return NOT_ON_LIST(account=account.label)
 
 
 class Visitors:

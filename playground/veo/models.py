@@ -21,12 +21,15 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from ..texts import text
+
 ACTIONS: tuple[str, ...] = ("generate", "image2video", "first_last_frame", "remix")
+#: The actions' names as the page's tabs show them; Messages, so a rule naming one is said whole in Chinese.
 ACTION_LABELS: dict[str, str] = {
-    "generate": "Text → Video",
-    "image2video": "Image → Video",
-    "first_last_frame": "First + Last frame",
-    "remix": "Remix",
+    "generate": text("veo.models.action_generate", "Text → Video")(),
+    "image2video": text("veo.models.action_image2video", "Image → Video")(),
+    "first_last_frame": text("veo.models.action_first_last_frame", "First + Last frame")(),
+    "remix": text("veo.models.action_remix", "Remix")(),
 }
 #: Which image fields each action must carry (the newer page, "Common Parameters").
 #: Remix continues an existing clip; the page names ``first_frame_image`` as its source field.
@@ -40,6 +43,10 @@ IMAGE_ACTIONS = frozenset(a for a, fields in REQUIRED_IMAGES.items() if fields)
 
 ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16")
 CALLBACK_EVENTS: tuple[str, ...] = ("completed", "failed")
+#: The newer page lists ``image_urls`` ("generic image-reference array") without a limit. Veo 3.1 takes at
+#: most three reference images, so three is the playground's documented limit: more are refused before
+#: anything is uploaded or sent, rather than left for the provider to drop or reject after billing.
+MAX_REFERENCE_IMAGES = 3
 RESIZE_MODES: tuple[str, ...] = ("pad", "crop")
 MAX_SEED = 2**32 - 1  # Vertex AI takes an unsigned 32-bit seed
 #: The pages state no prompt limit; this is the playground's own guard against pasted novels.
@@ -61,9 +68,9 @@ class Billing(str, Enum):
 
 
 CHANNEL_LABELS = {
-    Channel.OFFICIAL: "Official direct (Vertex AI)",
-    Channel.REVERSE: "Reverse-engineered",
-    Channel.LEGACY: "Older API page",
+    Channel.OFFICIAL: text("veo.models.channel_official", "Official direct (Vertex AI)")(),
+    Channel.REVERSE: text("veo.models.channel_reverse", "Reverse-engineered")(),
+    Channel.LEGACY: text("veo.models.channel_legacy", "Older API page")(),
 }
 
 
@@ -158,10 +165,12 @@ def _official_prices(muted: float, audio: float, audio_4k: float) -> PriceTable:
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         id="veo3.1-quality-official",
-        name="Veo 3.1 Quality (official)",
+        name=text("veo.models.name_quality_official", "Veo 3.1 Quality (official)")(),
         channel=Channel.OFFICIAL,
         billing=Billing.PER_SECOND,
-        blurb="flagship, final-delivery quality; 4/6/8 s up to 4K, billed per second",
+        blurb=text(
+            "veo.models.blurb_quality_official", "flagship, final-delivery quality; 4/6/8 s up to 4K, billed per second"
+        )(),
         durations=(4, 6, 8),
         resolutions=("720p", "1080p", "4k"),
         prices=_official_prices(0.16, 0.32, 0.48),
@@ -169,10 +178,12 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
     ModelSpec(
         id="veo3.1-fast-official",
-        name="Veo 3.1 Fast (official)",
+        name=text("veo.models.name_fast_official", "Veo 3.1 Fast (official)")(),
         channel=Channel.OFFICIAL,
         billing=Billing.PER_SECOND,
-        blurb="fast tier for iteration drafts; 4/6/8 s up to 4K, billed per second",
+        blurb=text(
+            "veo.models.blurb_fast_official", "fast tier for iteration drafts; 4/6/8 s up to 4K, billed per second"
+        )(),
         durations=(4, 6, 8),
         resolutions=("720p", "1080p", "4k"),
         prices=_official_prices(0.08, 0.12, 0.28),
@@ -180,44 +191,48 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
     ModelSpec(
         id="veo3.1-quality",
-        name="Veo 3.1 Quality (reverse-engineered)",
+        name=text("veo.models.name_quality_reverse", "Veo 3.1 Quality (reverse-engineered)")(),
         channel=Channel.REVERSE,
         billing=Billing.PER_CALL,
-        blurb="flagship variant at a fixed per-call price; 8 s only, up to 1080p",
+        blurb=text(
+            "veo.models.blurb_quality_reverse", "flagship variant at a fixed per-call price; 8 s only, up to 1080p"
+        )(),
         durations=(8,),
         resolutions=("720p", "1080p"),
         **_NEWER_COMMON,
     ),
     ModelSpec(
         id="veo3.1-lite",
-        name="Veo 3.1 Lite (reverse-engineered)",
+        name=text("veo.models.name_lite_reverse", "Veo 3.1 Lite (reverse-engineered)")(),
         channel=Channel.REVERSE,
         billing=Billing.PER_CALL,
-        blurb="lightweight variant at a fixed per-call price; 8 s only, up to 1080p",
+        blurb=text(
+            "veo.models.blurb_lite_reverse", "lightweight variant at a fixed per-call price; 8 s only, up to 1080p"
+        )(),
         durations=(8,),
         resolutions=("720p", "1080p"),
         **_NEWER_COMMON,
     ),
     ModelSpec(
         id="veo-3.1",
-        name="VEO 3.1 (older page)",
-        blurb="native audio, 4K; seed and negative prompt; 1080p/4K need 8 s",
+        name=text("veo.models.name_veo_3_1", "VEO 3.1 (older page)")(),
+        blurb=text("veo.models.blurb_veo_3_1", "native audio, 4K; seed and negative prompt; 1080p/4K need 8 s")(),
         resolutions=("720p", "1080p", "4k"),
         supports_seed=True,
         **_OLDER_COMMON,
     ),
     ModelSpec(
         id="veo-3.1-fast",
-        name="VEO 3.1 Fast (older page)",
-        blurb="fast VEO 3.1 with native audio and 4K; 1080p/4K need 8 s",
+        name=text("veo.models.name_veo_3_1_fast", "VEO 3.1 Fast (older page)")(),
+        blurb=text("veo.models.blurb_veo_3_1_fast", "fast VEO 3.1 with native audio and 4K; 1080p/4K need 8 s")(),
         resolutions=("720p", "1080p", "4k"),
         supports_seed=True,
         **_OLDER_COMMON,
     ),
     ModelSpec(
         id="veo-3.0",
-        name="VEO 3.0 (older page)",
-        blurb="VEO 3.0 with native audio; up to 1080p, which needs 8 s",
+        name=text("veo.models.name_veo_3_0", "VEO 3.0 (older page)")(),
+        blurb=text("veo.models.blurb_veo_3_0", "VEO 3.0 with native audio; up to 1080p, which needs 8 s")(),
         resolutions=("720p", "1080p"),
         **_OLDER_COMMON,
     ),

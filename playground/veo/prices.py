@@ -10,8 +10,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..texts import text
 from .models import Billing
 from .values import Resolved
+
+PRICE_NOT_SET = text("veo.prices.price_not_set", "price not set")
+PER_CALL = text("veo.prices.per_call", "{price} per call")
+PER_SECOND = text("veo.prices.per_second", "{price}/s")
+ONE_VIDEO = text("veo.prices.one_video", "{count} video")
+VIDEOS = text("veo.prices.videos", "{count} videos")
+NO_OPERATOR_PRICE = text("veo.prices.no_operator_price", "the operator has not set a price for this per-call tier")
+NO_PRICE_AT_ALL = text(
+    "veo.prices.no_price_at_all", "the provider publishes no price for this model and the operator has not set one"
+)
+UNPRICED_SUMMARY = text("veo.prices.unpriced_summary", "Price not set: {who} (WAVE_PRICES). {seconds} s × {videos}.")
+PER_CALL_SUMMARY = text("veo.prices.per_call_summary", "{unit} × {videos} = {total} (fixed price, 8 s)")
+PER_SECOND_SUMMARY = text("veo.prices.per_second_summary", "{unit} × {seconds} s × {videos} = {total}")
+#: What a price is for and where it comes from, by (audio, published): the readout's second line.
+_NOTES = {
+    (True, True): text("veo.prices.note_audio_published", "{resolution} with audio · published price"),
+    (False, True): text("veo.prices.note_muted_published", "{resolution} muted · published price"),
+    (True, False): text("veo.prices.note_audio_operator", "{resolution} with audio · operator's price"),
+    (False, False): text("veo.prices.note_muted_operator", "{resolution} muted · operator's price"),
+}
 
 
 @dataclass(frozen=True)
@@ -45,24 +66,25 @@ class Estimate:
 
     def unit_text(self) -> str:
         if self.unit_price is None:
-            return "price not set"
+            return PRICE_NOT_SET()
         if self.billing is Billing.PER_CALL:
-            return f"${self.unit_price:.2f} per call"
-        return f"${self.unit_price:.2f}/s"
+            return PER_CALL(price=f"${self.unit_price:.2f}")
+        return PER_SECOND(price=f"${self.unit_price:.2f}")
+
+    def note(self) -> str:
+        """What the price is for and whose it is, e.g. ``1080p muted · published price``."""
+        return _NOTES[(self.audio, self.source == "published")](resolution=self.resolution)
 
     def summary(self) -> str:
         """One line for the readout, e.g. ``$0.12/s × 8 s × 2 videos = $1.92``."""
-        videos = f"{self.samples} video{'s' if self.samples != 1 else ''}"
+        videos = (ONE_VIDEO if self.samples == 1 else VIDEOS)(count=self.samples)
         if self.unit_price is None:
-            who = (
-                "the operator has not set a price for this per-call tier"
-                if self.billing is Billing.PER_CALL
-                else "the provider publishes no price for this model and the operator has not set one"
-            )
-            return f"Price not set: {who} (WAVE_PRICES). {self.seconds} s × {videos}."
+            who = NO_OPERATOR_PRICE() if self.billing is Billing.PER_CALL else NO_PRICE_AT_ALL()
+            return UNPRICED_SUMMARY(who=who, seconds=self.seconds, videos=videos)
+        total = f"${self.total:.2f}"
         if self.billing is Billing.PER_CALL:
-            return f"{self.unit_text()} × {videos} = ${self.total:.2f} (fixed price, 8 s)"
-        return f"{self.unit_text()} × {self.seconds} s × {videos} = ${self.total:.2f}"
+            return PER_CALL_SUMMARY(unit=self.unit_text(), videos=videos, total=total)
+        return PER_SECOND_SUMMARY(unit=self.unit_text(), seconds=self.seconds, videos=videos, total=total)
 
 
 def estimate(resolved: Resolved, operator_prices: Mapping[str, float] | None = None) -> Estimate:

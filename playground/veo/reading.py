@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..texts import text
 from .rules import Problem
 from .values import as_whole_number
 
@@ -30,6 +31,23 @@ from .values import as_whole_number
 #: text is refused without being repeated back in a message.
 MAX_CHOICE_CHARS = 64
 _FLAG_WORDS = {"true": True, "false": False}
+
+# What was sent, in words (JSON's own words, null, true and false, stay as written).
+A_LONG_TEXT = text("veo.reading.a_long_text", "a text of {length} characters")
+A_LONG_NUMBER = text("veo.reading.a_long_number", "a number of {length} digits")
+A_LIST = text("veo.reading.a_list", "a list")
+AN_OBJECT = text("veo.reading.an_object", "an object")
+A_VALUE_OF_TYPE = text("veo.reading.a_value_of_type", "a value of type {kind}")
+# Why a value cannot be read as its field's type; ``{got}`` is what was sent, in the words above.
+NOT_A_FLAG = text("veo.reading.not_a_flag", "{name} must be true or false; got {got}")
+NOT_A_NUMBER = text("veo.reading.not_a_number", "{name} must be a whole number; got {got}")
+NOT_ONE_OF = text("veo.reading.not_one_of", "{name} must be one of {names}; got {got}")
+NOT_ONE_OF_TEXT = text("veo.reading.not_one_of_text", "{name} must be one of {names}, given as text; got {got}")
+NOT_A_NAME = text("veo.reading.not_a_name", "{name} must be a name; got {got}")
+NOT_A_NAME_TEXT = text("veo.reading.not_a_name_text", "{name} must be a name, given as text; got {got}")
+NOT_TEXT = text("veo.reading.not_text", "{name} must be text; got {got}")
+#: The problems of one call, in one sentence: each further one joins the ones before it.
+AND_ALSO = text("veo.reading.and_also", "{before}; {problem}")
 
 
 class Unreadable(ValueError):
@@ -47,15 +65,15 @@ def described(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else f"a text of {len(value)} characters"
+        return repr(value) if len(value) <= 40 else A_LONG_TEXT(length=len(value))
     if isinstance(value, (int, float)):
-        text = repr(value)
-        return text if len(text) <= 40 else f"a number of {len(text)} digits"
+        number = repr(value)
+        return number if len(number) <= 40 else A_LONG_NUMBER(length=len(number))
     if isinstance(value, (list, tuple)):
-        return "a list"
+        return A_LIST()
     if isinstance(value, dict):
-        return "an object"
-    return f"a value of type {type(value).__name__}"
+        return AN_OBJECT()
+    return A_VALUE_OF_TYPE(kind=type(value).__name__)
 
 
 def read_flag(name: str, value: Any) -> bool:
@@ -63,7 +81,7 @@ def read_flag(name: str, value: Any) -> bool:
         return value
     if isinstance(value, str) and value.lower() in _FLAG_WORDS:
         return _FLAG_WORDS[value.lower()]
-    raise Unreadable(Problem(name, f"{name} must be true or false; got {described(value)}"))
+    raise Unreadable(Problem(name, NOT_A_FLAG(name=name, got=described(value))))
 
 
 def as_flag(value: Any) -> Any:
@@ -78,7 +96,7 @@ def read_whole_number(name: str, value: Any) -> int | None:
     number = as_whole_number(value)
     if number is None or (isinstance(number, int) and not isinstance(number, bool)):
         return number
-    raise Unreadable(Problem(name, f"{name} must be a whole number; got {described(value)}"))
+    raise Unreadable(Problem(name, NOT_A_NUMBER(name=name, got=described(value))))
 
 
 def read_choice(name: str, value: Any, offered: Iterable[str] = ()) -> str | None:
@@ -86,10 +104,12 @@ def read_choice(name: str, value: Any, offered: Iterable[str] = ()) -> str | Non
         return None
     if isinstance(value, str) and len(value) <= MAX_CHOICE_CHARS:
         return value
-    names = list(dict.fromkeys(offered))
-    one_of = f"one of {', '.join(names)}" if names else "a name"
-    as_text = "" if isinstance(value, str) else ", given as text"
-    raise Unreadable(Problem(name, f"{name} must be {one_of}{as_text}; got {described(value)}"))
+    names, got = ", ".join(dict.fromkeys(offered)), described(value)
+    if isinstance(value, str):  # a text too long to be any name
+        wording = NOT_ONE_OF(name=name, names=names, got=got) if names else NOT_A_NAME(name=name, got=got)
+    else:
+        wording = NOT_ONE_OF_TEXT(name=name, names=names, got=got) if names else NOT_A_NAME_TEXT(name=name, got=got)
+    raise Unreadable(Problem(name, wording))
 
 
 def read_text(name: str, value: Any) -> str:
@@ -97,7 +117,7 @@ def read_text(name: str, value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    raise Unreadable(Problem(name, f"{name} must be text; got {described(value)}"))
+    raise Unreadable(Problem(name, NOT_TEXT(name=name, got=described(value))))
 
 
 @dataclass
@@ -122,12 +142,19 @@ class Reader:
     def text(self, name: str, value: Any) -> str:
         return self._read(read_text, name, value) or ""
 
+    def using(self, reader: Callable[[str, Any], Any], name: str, value: Any) -> Any:
+        """Read with a reader of another module (:func:`~.references.read_image_urls` and the like)."""
+        return self._read(reader, name, value)
+
     def refuse(self, name: str, message: str) -> None:
         """Record a value some other rule found unreadable (an upload that is not one)."""
         self.problems.append(Problem(name, message))
 
     def message(self) -> str:
-        return "; ".join(p.message for p in self.problems)
+        said = ""
+        for problem in self.problems:
+            said = AND_ALSO(before=said, problem=problem.message) if said else problem.message
+        return said
 
     def _read(self, reader: Callable[[str, Any], Any], name: str, value: Any) -> Any:
         try:

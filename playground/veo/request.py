@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..texts import text
 from .models import IMAGE_ACTIONS, REQUIRED_IMAGES, ModelSpec
 from .rules import Problem, check
 from .values import FormValues, Resolved, resolve
@@ -39,6 +40,10 @@ def fields_taken(spec: ModelSpec, action: str) -> frozenset[str]:
     return frozenset(taken | {name for name, offered in optional.items() if offered})
 
 
+FIRST_LINE = text("veo.request.first_line", "• {field}: {message}")
+NEXT_LINE = text("veo.request.next_line", "{before}\n• {field}: {message}")
+
+
 @dataclass(frozen=True)
 class BuiltRequest:
     """The outcome of :func:`build_request`: a body to send, or the problems that stop it."""
@@ -52,7 +57,12 @@ class BuiltRequest:
         return self.body is not None
 
     def message(self) -> str:
-        return "\n".join(f"• {p}" for p in self.problems)
+        """Every problem on a line of its own, as one Message (each line joins the ones before it)."""
+        said = ""
+        for p in self.problems:
+            line = {"field": p.field, "message": p.message}
+            said = NEXT_LINE(before=said, **line) if said else FIRST_LINE(**line)
+        return said
 
 
 def build_request(form: FormValues) -> BuiltRequest:

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ..net.tls import shared_tls
+from ..texts import text
 from . import errors
 from .redact import Redactor
 from .retry import RESEND, Resend, RetryingSender, RetryPolicy
@@ -29,6 +30,11 @@ from .wire import error_from_response, map_transport_errors, parse_task, salvage
 DEFAULT_BASE_URL = "https://www.qingbo.dev"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _DEFAULT_RETRY = RetryPolicy()
+
+# Why a request never left, or what became of one that did: the details of the errors raised here.
+BROKEN_CHARACTER = text("wave.client.broken_character", "the text has a broken character (an unpaired surrogate)")
+NOT_JSON = text("wave.client.not_json", "the request cannot be written as JSON: {reason}")
+CREATED_UNREADABLE = text("wave.client.created_unreadable", "task {task_id} was created but cannot be read: {detail}")
 
 
 class WaveClient:
@@ -109,7 +115,7 @@ class WaveClient:
             return await self.get(task_id)
         except errors.WaveError as exc:
             raise errors.SubmitUncertain(
-                f"task {task_id} was created but cannot be read: {exc.detail}", body=body, task_id=task_id
+                CREATED_UNREADABLE(task_id=task_id, detail=exc.detail), body=body, task_id=task_id
             ) from exc
 
     async def get(self, task_id: str) -> Task:
@@ -160,9 +166,9 @@ class WaveClient:
         try:
             return self._http.build_request(method, path, json=body, **kwargs)
         except UnicodeEncodeError as exc:
-            raise errors.RequestNotSent("the text has a broken character (an unpaired surrogate)") from exc
+            raise errors.RequestNotSent(BROKEN_CHARACTER()) from exc
         except (TypeError, ValueError) as exc:  # e.g. NaN, which JSON cannot carry
-            raise errors.RequestNotSent(f"the request cannot be written as JSON: {str(exc)[:120]}") from exc
+            raise errors.RequestNotSent(NOT_JSON(reason=str(exc)[:120])) from exc
 
     async def _send(
         self, request: httpx.Request, *, task_id: str | None = None, submission: dict[str, Any] | None = None

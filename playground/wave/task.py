@@ -12,11 +12,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..texts import text
 from . import errors
 from .polling import FinishForecast, PollPolicy
 from .state import TaskState
 
 _DEFAULT_POLL = PollPolicy()
+#: Why a wait ended before the task did (``{status}`` is the service's own word: queued, processing).
+STILL_RUNNING = text("wave.task.still_running", "still {status} after {seconds} s")
 
 
 class TaskCalls(Protocol):
@@ -85,7 +88,7 @@ class Task:
         while not self.state.is_terminal:
             elapsed = clock() - started
             if elapsed >= policy.deadline:
-                raise errors.PollTimeout(f"still {self.state.status} after {int(elapsed)} s", task_id=self.id)
+                raise errors.PollTimeout(STILL_RUNNING(status=self.state.status, seconds=int(elapsed)), task_id=self.id)
             seconds = min(policy.interval(forecast, elapsed), policy.deadline - elapsed)
             woken = await pause(seconds, wake, min(deaf, seconds))
             try:

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from ..texts import text
 from . import errors
 from .redact import Redactor
 from .state import TaskState
@@ -99,6 +100,9 @@ def salvage_task_id(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+UNREADABLE_TASK = text("wave.wire.unreadable_task", "unreadable task JSON: {reason}")
+
+
 def parse_task(response: httpx.Response, redactor: Redactor, task_id: str | None = None) -> TaskState:
     """The task as answered, redacted before pydantic sees it, so no field, extra or error text keeps a key."""
     try:
@@ -107,4 +111,4 @@ def parse_task(response: httpx.Response, redactor: Redactor, task_id: str | None
     except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError are both ValueErrors
         # Redacted before cutting: a cut through the middle of a key would no longer match.
         reason = redactor.text(str(exc))[:200]
-        raise errors.UnexpectedResponse(f"unreadable task JSON: {reason}", task_id=task_id) from None
+        raise errors.UnexpectedResponse(UNREADABLE_TASK(reason=reason), task_id=task_id) from None

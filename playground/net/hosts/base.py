@@ -10,7 +10,26 @@ from urllib.parse import urlsplit
 import httpx
 
 from ...media import PreparedImage
+from ...texts import text
 from ..http_client import DEFAULT_TIMEOUT_SECONDS
+
+REUSED = text("net.hosts.reused", "Reusing the earlier upload to {host} (kept {lifetime}).")
+UPLOADED = text("net.hosts.uploaded", "Uploaded to {host} (kept {lifetime}).")
+UPLOADED_AFTER = text("net.hosts.uploaded_after", "Uploaded to {host} (kept {lifetime}) after {failed}.")
+#: The hosts that failed before one worked, each joining the ones before it.
+FIRST_FAILED = text("net.hosts.first_failed", "{host} failed: {reason}")
+NEXT_FAILED = text("net.hosts.next_failed", "{before}; {host} failed: {reason}")
+# How long a host keeps an image, in words.
+SECONDS = text("net.hosts.seconds", "{count} seconds")
+ONE_HOUR = text("net.hosts.one_hour", "1 hour")
+HOURS = text("net.hosts.hours", "{count} hours")
+ONE_MINUTE = text("net.hosts.one_minute", "1 minute")
+MINUTES = text("net.hosts.minutes", "{count} minutes")
+A_WHILE = text("net.hosts.a_while", "a while")()
+# Why one host could not take the image (:class:`HostError`'s reason).
+ANSWERED_STATUS = text("net.hosts.answered_status", "answered HTTP {status}")
+ANSWERED_PAGE = text("net.hosts.answered_page", "answered with a web page instead of a link")
+NOT_A_LINK = text("net.hosts.not_a_link", "answered something that is not a link: {answer}")
 
 
 class HostError(Exception):
@@ -45,10 +64,15 @@ class HostedImage:
     def summary(self) -> str:
         """One sentence for the page, e.g. 'Uploaded to tmpfiles.org (kept 60 minutes) after ...'."""
         if self.reused:
-            return f"Reusing the earlier upload to {self.host} (kept {self.lifetime})."
-        failed = [f"{a.host} failed: {a.reason}" for a in self.attempts if not a.ok]
-        after = f" after {'; '.join(failed)}" if failed else ""
-        return f"Uploaded to {self.host} (kept {self.lifetime}){after}."
+            return REUSED(host=self.host, lifetime=self.lifetime)
+        failed = ""
+        for a in self.attempts:
+            if not a.ok:
+                said = {"host": a.host, "reason": a.reason}
+                failed = NEXT_FAILED(before=failed, **said) if failed else FIRST_FAILED(**said)
+        if failed:
+            return UPLOADED_AFTER(host=self.host, lifetime=self.lifetime, failed=failed)
+        return UPLOADED(host=self.host, lifetime=self.lifetime)
 
 
 @runtime_checkable
@@ -63,11 +87,11 @@ class ImageHost(Protocol):
 def human_duration(seconds: float) -> str:
     minutes = round(seconds / 60)
     if seconds < 60:
-        return f"{seconds:g} seconds"
+        return SECONDS(count=f"{seconds:g}")
     if minutes % 60 == 0:
         hours = minutes // 60
-        return "1 hour" if hours == 1 else f"{hours} hours"
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+        return ONE_HOUR() if hours == 1 else HOURS(count=hours)
+    return ONE_MINUTE() if minutes == 1 else MINUTES(count=minutes)
 
 
 def upload_filename(image: PreparedImage) -> str:
@@ -88,17 +112,17 @@ def is_link(text: str) -> bool:
 
 def check_answer(response: httpx.Response) -> None:
     if response.status_code >= 400:
-        raise HostError(f"answered HTTP {response.status_code}")
+        raise HostError(ANSWERED_STATUS(status=response.status_code))
     kind = response.headers.get("content-type", "")
     if "html" in kind or response.text.lstrip().startswith("<"):
-        raise HostError("answered with a web page instead of a link")
+        raise HostError(ANSWERED_PAGE())
 
 
 class PostFileHost:
     """A service that takes ``POST`` multipart with one file field and answers with a link."""
 
-    name = "upload service"
-    lifetime = "a while"
+    name = text("net.hosts.upload_service", "upload service")()
+    lifetime = A_WHILE
     lifetime_seconds: float | None = None
     public = True
     file_field = "file"
@@ -124,6 +148,6 @@ class PostFileHost:
         check_answer(response)
         link = self.link_from(response)
         if not is_link(link):
-            raise HostError(f"answered something that is not a link: {link[:60]!r}")
+            raise HostError(NOT_A_LINK(answer=repr(link[:60])))
         expires = started + self.lifetime_seconds if self.lifetime_seconds else None
         return HostedImage(link, self.name, expires, self.lifetime)

@@ -10,8 +10,13 @@ from typing import Any
 import httpx
 
 from ...media import PreparedImage
+from ...texts import text
 from ..http_client import DEFAULT_TIMEOUT_SECONDS
 from .base import HostedImage, HostError, human_duration
+
+BUCKET = text("net.hosts.s3_bucket", "S3 bucket {bucket}")
+BUCKET_REFUSED = text("net.hosts.s3_refused", "the bucket refused the upload: HTTP {status}")
+BUCKET_REFUSED_CODE = text("net.hosts.s3_refused_code", "the bucket refused the upload: HTTP {status} ({code})")
 
 #: The upload link is used at once; it only has to outlive a slow start and some clock skew.
 S3_PUT_LINK_SECONDS = 300
@@ -48,7 +53,7 @@ class S3Host:
         self.bucket, self.region, self.prefix = bucket, region, prefix
         self.expires_seconds, self.path_style = int(expires_seconds), path_style
         self.timeout, self.clock = timeout, clock
-        self.name = f"S3 bucket {bucket}"
+        self.name = BUCKET(bucket=bucket)
         self.lifetime = human_duration(self.expires_seconds)
         # The secret lives only inside the signer, never on an attribute of ours.
         self._signer = self._build_signer(access_key_id, secret_access_key)
@@ -103,6 +108,8 @@ class S3Host:
         )
         if response.status_code >= 300:
             code = _S3_ERROR_CODE.search(response.text)
-            detail = f" ({code.group(1)})" if code else ""
-            raise HostError(f"the bucket refused the upload: HTTP {response.status_code}{detail}")
+            status = response.status_code
+            raise HostError(
+                BUCKET_REFUSED_CODE(status=status, code=code.group(1)) if code else BUCKET_REFUSED(status=status)
+            )
         return HostedImage(self.presigned_get(key), self.name, started + self.expires_seconds, self.lifetime)

@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ...media import PreparedImage
+from ...texts import text
 from .. import addresses
 from .base import HostedImage, HostError, human_duration
 
@@ -104,10 +105,13 @@ def _known_unreachable(hostname: str | None) -> bool:
     return kind is not None and not kind.reachable()  # a DNS name: assume the operator configured a reachable one
 
 
+UNREACHABLE_BASE = text("net.hosts.unreachable_base", "its address {base} cannot be reached from the internet")
+
+
 class SelfHost:
     """This app serves the image at ``{public_base_url}/media/tmp/{unguessable}.{ext}``."""
 
-    name = "this app"
+    name = text("net.hosts.this_app", "this app")()
     public = False
 
     def __init__(
@@ -126,7 +130,7 @@ class SelfHost:
 
     async def upload(self, image: PreparedImage, client: httpx.AsyncClient) -> HostedImage:
         if not self.allow_private_base and _known_unreachable(urlsplit(self.base).hostname):
-            raise HostError(f"its address {self.base} cannot be reached from the internet")
+            raise HostError(UNREACHABLE_BASE(base=self.base))
         expires = self.store.clock() + self.lifetime_seconds
         name = self.store.put(image.data, image.extension, image.mime, self.lifetime_seconds)
         return HostedImage(f"{self.base}/media/tmp/{name}", self.name, expires, self.lifetime)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from ..http_client import DEFAULT_TIMEOUT_SECONDS
-from .base import HostError, PostFileHost, is_link
+from .base import MINUTES, NOT_A_LINK, HostError, PostFileHost, is_link
 
 
 def tmpfiles_direct_link(page_url: str) -> str:
@@ -22,7 +22,7 @@ def tmpfiles_direct_link(page_url: str) -> str:
 
 class TmpfilesHost(PostFileHost):
     name = "tmpfiles.org"
-    lifetime = "60 minutes"
+    lifetime = MINUTES(count=60)
     lifetime_seconds = 3600
 
     def __init__(
@@ -41,5 +41,5 @@ class TmpfilesHost(PostFileHost):
         except (ValueError, KeyError, TypeError, AttributeError):
             link = None
         if not isinstance(link, str) or not is_link(link):
-            raise HostError(f"answered something that is not a link: {response.text[:60]!r}")
+            raise HostError(NOT_A_LINK(answer=repr(response.text[:60])))
         return tmpfiles_direct_link(link)
