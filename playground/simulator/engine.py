@@ -337,6 +337,10 @@ class Simulator:
             for url in (task.body.get("first_frame_image"), task.body.get("last_frame_image"))
             if url
         ]
+        # Reference images are fetched as the provider would (a dead link fails the task); without a first
+        # frame the first one opens the clip ("in some scenarios equivalent to first_frame_image").
+        references = [await fetch_reference(url, **self._loopback_rule()) for url in task.body.get("image_urls") or ()]
+        refs = refs or references[:1]
         folder = self.media_dir / task.id
         folder.mkdir(parents=True, exist_ok=True)
         paths = []

@@ -7,7 +7,8 @@ No I/O: everything here is a pure function of the provider's two pages in ``shar
 * :mod:`.rules`: every constraint of the pages, as :class:`Problem`\\ s a person can act on (:func:`check`);
 * :mod:`.request`: which fields a model takes (:func:`fields_taken`) and the exact body (:func:`build_request`);
 * :mod:`.capabilities`: what each form control may offer now;
-* :mod:`.prices`: what a request costs; :mod:`.reading`: values from outside read strictly into their types.
+* :mod:`.prices`: what a request costs; :mod:`.reading`: values from outside read strictly into their types;
+* :mod:`.references`: the list parameters (``image_urls``, ``callback_events``) read from outside.
 
 Other layers import from this package (``from ..veo import FormValues, check``), never from its modules.
 """
@@ -24,6 +25,7 @@ from .models import (
     DEFAULT_MODEL,
     FRAME_RATE,
     IMAGE_ACTIONS,
+    MAX_REFERENCE_IMAGES,
     MAX_SEED,
     MODELS,
     MODELS_BY_ID,
@@ -39,8 +41,18 @@ from .models import (
 )
 from .prices import Estimate, estimate
 from .reading import MAX_CHOICE_CHARS, Reader, Unreadable, as_flag, described
+from .references import read_callback_events, read_image_urls, split_urls
 from .request import BASE_FIELDS, BuiltRequest, build_request, fields_taken
-from .rules import RULES, Problem, Rule, callback_host_problem, check, has_control_characters, is_http_url
+from .rules import (
+    RULES,
+    Problem,
+    Rule,
+    callback_host_problem,
+    check,
+    field_words,
+    has_control_characters,
+    is_http_url,
+)
 from .values import FormValues, Resolved, as_whole_number, resolve
 
 __all__ = [
@@ -55,6 +67,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "FRAME_RATE",
     "IMAGE_ACTIONS",
+    "MAX_REFERENCE_IMAGES",
     "MAX_SEED",
     "MODELS",
     "MODELS_BY_ID",
@@ -78,6 +91,7 @@ __all__ = [
     "Rule",
     "callback_host_problem",
     "check",
+    "field_words",
     "has_control_characters",
     "is_http_url",
     # request
@@ -97,4 +111,8 @@ __all__ = [
     "Unreadable",
     "as_flag",
     "described",
+    # references: the two list parameters read from outside
+    "read_callback_events",
+    "read_image_urls",
+    "split_urls",
 ]

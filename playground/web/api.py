@@ -1,7 +1,8 @@
 """Named endpoints for ``gradio_client``: one per action, plus the cost estimate.
 
 They run the same catalog, frames and client code as the page; a failed or refused run raises
-``gr.Error`` with the same message the page shows.
+``gr.Error`` with the same message the page shows. Every action endpoint also takes ``image_urls``,
+``callback_url`` and ``callback_events`` (after ``api_key``, so older positional calls still read the same).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from .session import request_facts
 from .view import estimate_form
 
 Result = tuple[list[FileData], dict]
+#: One reference image of ``image_urls``: an upload of this call, or a link (the other is empty).
+Reference = tuple[FileData | dict | None, str]
+#: What ``image_urls`` may be: links and ``handle_file`` uploads, or a JSON text of such a list.
+ImageList = list[str | FileData] | str | None
 
 
 def _form(
@@ -92,6 +97,20 @@ def _uploaded(read: veo.Reader, name: str, upload: Any) -> FileData | dict | Non
     return upload
 
 
+def _list_fields(
+    read: veo.Reader, image_urls: Any, callback_url: Any, callback_events: Any
+) -> tuple[list[Reference], dict[str, Any]]:
+    """The reference images as (upload, link) in the order given, and the callback fields of the form.
+
+    Links are judged by the rules and fetched by the frames' code; an upload must be one of this call's.
+    """
+    items = read.using(veo.read_image_urls, "image_urls", image_urls) or []
+    references = [(_uploaded(read, "image_urls", i), "") if isinstance(i, dict) else (None, i) for i in items]
+    events = read.using(veo.read_callback_events, "callback_events", callback_events)
+    url = read.text("callback_url", callback_url).strip() or None
+    return references, {"callback_url": url, "callback_events": events}
+
+
 def _readable(read: veo.Reader) -> None:
     """Refuse the call, before anything is uploaded or sent, when an argument has the wrong type."""
     if read.problems:
@@ -111,6 +130,7 @@ async def _run(
     api_key: str,
     form: FormValues,
     frames: dict[str, tuple[FileData | None, str]],
+    references: list[Reference],
 ) -> Result:
     # API callers have no browser identity: their runs are filed under their client session (or their
     # account, when a trusted proxy or a sign-in cookie says who they are), and capped by address too.
@@ -119,6 +139,8 @@ async def _run(
     for field, (upload, url) in frames.items():
         if upload is not None or url:
             setattr(form, field, PENDING_FRAME_URL)
+    if references:  # counted and judged by the rules before anything is fetched or uploaded
+        form.image_urls = [PENDING_FRAME_URL if upload is not None else url for upload, url in references]
     problems = veo.check(form)
     if problems:
         raise gr.Error("Not submitted: " + "; ".join(p.message for p in problems))
@@ -130,6 +152,9 @@ async def _run(
                 conn, field, _upload_path(upload), url, form.aspect_ratio or "16:9"
             )
             setattr(form, field, hosted)
+        if references:
+            given = [(_upload_path(upload), url) for upload, url in references]
+            form.image_urls, _ = await ctx.frames.reference_urls(conn, given, form.aspect_ratio or "16:9")
     except FrameError as exc:
         raise gr.Error(f"Not submitted: {exc}") from exc
     built = veo.build_request(form)
@@ -157,10 +182,14 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         seed: int | None = None,
         person_generation: str = "",
         api_key: str = "",
+        image_urls: ImageList = None,
+        callback_url: str = "",
+        callback_events: list[str] | str | None = None,
         request: gr.Request = None,
     ) -> Result:
         """Text to video. Returns the video files and the final task JSON."""
         read = veo.Reader()
+        references, more = _list_fields(read, image_urls, callback_url, callback_events)
         form = _form(
             read,
             "generate",
@@ -174,10 +203,11 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
             negative_prompt,
             seed,
             person_generation,
+            **more,
         )
         key = read.text("api_key", api_key)
         _readable(read)
-        return await _run(ctx, request, key, form, {})
+        return await _run(ctx, request, key, form, {}, references)
 
     async def image2video(
         prompt: str,
@@ -192,10 +222,14 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         resize_mode: str = "pad",
         person_generation: str = "",
         api_key: str = "",
+        image_urls: ImageList = None,
+        callback_url: str = "",
+        callback_events: list[str] | str | None = None,
         request: gr.Request = None,
     ) -> Result:
         """Image to video: the image (an upload or a public URL) becomes the first frame."""
         read = veo.Reader()
+        references, more = _list_fields(read, image_urls, callback_url, callback_events)
         form = _form(
             read,
             "image2video",
@@ -210,6 +244,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
             None,
             person_generation,
             resize_mode,
+            **more,
         )
         frames = {
             "first_frame_image": (
@@ -219,7 +254,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         }
         key = read.text("api_key", api_key)
         _readable(read)
-        return await _run(ctx, request, key, form, frames)
+        return await _run(ctx, request, key, form, frames, references)
 
     async def first_last_frame(
         prompt: str,
@@ -236,10 +271,14 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         resize_mode: str = "pad",
         person_generation: str = "",
         api_key: str = "",
+        image_urls: ImageList = None,
+        callback_url: str = "",
+        callback_events: list[str] | str | None = None,
         request: gr.Request = None,
     ) -> Result:
         """First and last frame: Veo fills in the motion between two images."""
         read = veo.Reader()
+        references, more = _list_fields(read, image_urls, callback_url, callback_events)
         form = _form(
             read,
             "first_last_frame",
@@ -254,6 +293,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
             None,
             person_generation,
             resize_mode,
+            **more,
         )
         frames = {
             "first_frame_image": (
@@ -267,7 +307,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         }
         key = read.text("api_key", api_key)
         _readable(read)
-        return await _run(ctx, request, key, form, frames)
+        return await _run(ctx, request, key, form, frames, references)
 
     async def remix(
         prompt: str,
@@ -281,10 +321,14 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         raw: bool = False,
         person_generation: str = "",
         api_key: str = "",
+        image_urls: ImageList = None,
+        callback_url: str = "",
+        callback_events: list[str] | str | None = None,
         request: gr.Request = None,
     ) -> Result:
         """Remix: continue the clip at source_url (passed as first_frame_image; raw returns only the extension)."""
         read = veo.Reader()
+        references, more = _list_fields(read, image_urls, callback_url, callback_events)
         form = _form(
             read,
             "remix",
@@ -299,11 +343,12 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
             None,
             person_generation,
             first_frame_image=read.text("source_url", source_url) or None,
+            **more,
             raw=read.flag("raw", raw),
         )
         key = read.text("api_key", api_key)
         _readable(read)
-        return await _run(ctx, request, key, form, {})
+        return await _run(ctx, request, key, form, {}, references)
 
     def estimate(
         model: str = default_model,
