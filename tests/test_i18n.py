@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from playground import veo
 from playground.runs import REMIX_FROM_RUN, REMIX_FROM_TASK, REMIX_FROM_URL
+from playground.texts import Lang, say
 from playground.web.i18n import EN, I18N, ZH_CN, ZH_CN_LOCALE, model_key
 from playground.web.tab import build_form as _build_form
 from playground.web.view import model_info
@@ -48,8 +49,8 @@ LATIN_TERMS = (
 )
 #: Placeholders that are the shape of a value, the same in every language.
 VALUE_PLACEHOLDERS = {"https://…", "task-wave…", "https://…/clip.mp4", "https://your-server/hook"}
-#: Texts the page shows while it runs, written by handlers in English (left alone on purpose).
-RUNTIME_TEXT_KEYS = {"person"}  # apply_capabilities relabels it in English after a model change
+#: Fixed texts a handler may replace while the page runs (none now: relabels use the same keys).
+RUNTIME_TEXT_KEYS: set[str] = set()
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -180,7 +181,9 @@ def test_translated_choices_still_send_their_values(zh_page: Page) -> None:
     expect(page.locator("#remix-source-run")).to_be_hidden()
     page.locator("#remix-model input").click()
     page.get_by_role("option", name=ZH_CN[model_key("veo3.1-lite")]).click()
-    expect(page.locator("#remix-duration")).to_contain_text("8 s only")  # the handler got the model id
+    # The handler got the model id, and said why the duration is locked in the visitor's language.
+    locked = veo.capabilities("veo3.1-lite", "remix", None, None, None).duration.why
+    expect(page.locator("#remix-duration")).to_contain_text(say(locked, Lang.ZH_CN))
 
 
 def test_the_english_page_stays_english(en_page: Page) -> None:

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import gradio as gr
 
+from ..texts import Lang, say, text
 from .form import ActionForm
 from .i18n import t
+from .view import SECONDS
 
 EXAMPLE_DIR = Path(__file__).resolve().parent / "example_frames"
 #: Gradio cuts an example's label after about this many characters.
@@ -35,17 +37,26 @@ class Example:
 
     @property
     def label(self) -> str:
-        # Gradio does not translate example labels, so past the title they hold ids, units and signs.
-        parts = [self.title, self.model, f"{self.duration} s", self.resolution]
+        return self.label_in(Lang.EN)
+
+    def label_in(self, lang: Lang) -> str:
+        # The browser does not translate example labels: the page says them again per visitor on load
+        # (``locale_events``). Past the title they hold ids, units and signs.
+        parts = [say(self.title, lang), self.model, say(SECONDS(seconds=self.duration), lang), self.resolution]
         parts += [self.aspect_ratio] if self.aspect_ratio != "16:9" else []
         return " · ".join(parts + (["♪"] if self.audio else []))
+
+
+def _title(slug: str, en: str) -> str:
+    """An example's title, a Message so the label can be said in the visitor's language."""
+    return text(f"web.examples.{slug}", en)()
 
 
 EXAMPLES: dict[str, tuple[Example, ...]] = {
     "generate": (
         # The request samples of the newer page (shared/seeds/000) and of the older one (001).
         Example(
-            "Rainy neon street",
+            _title("rainy_neon_street", "Rainy neon street"),
             "Neon-lit street on a rainy night, a red sports car drives through a puddle, cinematic slow motion",
             "veo3.1-fast-official",
             8,
@@ -53,7 +64,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
         ),
         # The older page's models always make sound, so the box is ticked as they behave.
         Example(
-            "Retriever on a beach",
+            _title("retriever_beach", "Retriever on a beach"),
             "A golden retriever running on a beach at sunset, cinematic lighting, slow motion",
             "veo-3.1",
             8,
@@ -61,7 +72,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
             audio=True,
         ),
         Example(
-            "Latte art",
+            _title("latte_art", "Latte art"),
             "Close-up of a barista pouring latte art in a sunlit café, the hiss of the steam wand "
             "and soft chatter in the background",
             "veo3.1-fast-official",
@@ -70,7 +81,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
             audio=True,
         ),
         Example(
-            "Glacier flyover",
+            _title("glacier_flyover", "Glacier flyover"),
             "Aerial shot gliding over a glacier at golden hour, slow push forward, wind howling over the ice",
             "veo3.1-quality-official",
             4,
@@ -78,7 +89,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
             audio=True,
         ),
         Example(
-            "Paper lantern",
+            _title("paper_lantern", "Paper lantern"),
             "A paper lantern drifts up into a starry night sky above a still lake, vertical framing",
             "veo3.1-lite",
             8,
@@ -88,7 +99,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     ),
     "image2video": (
         Example(
-            "Lighthouse at dusk",
+            _title("lighthouse_dusk", "Lighthouse at dusk"),
             "The lighthouse beam sweeps across the darkening sea as waves break on the rocks, "
             "the sound of waves crashing",
             "veo3.1-fast-official",
@@ -98,7 +109,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
             first_frame="lighthouse.jpg",
         ),
         Example(
-            "Balloon over hills",
+            _title("balloon_hills", "Balloon over hills"),
             "The hot-air balloon drifts slowly to the right over the rolling hills, clouds passing by, "
             "gentle camera pan",
             "veo3.1-quality-official",
@@ -109,7 +120,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     ),
     "first_last_frame": (
         Example(
-            "Dawn to night",
+            _title("dawn_to_night", "Dawn to night"),
             "A whole day over the valley in one time-lapse: the sun rises, clouds race across the sky, "
             "night falls and the cabin window lights up",
             "veo3.1-fast-official",
@@ -119,7 +130,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
             last_frame="valley_night.jpg",
         ),
         Example(
-            "Flower opening",
+            _title("flower_opening", "Flower opening"),
             "Macro time-lapse of a red flower bud slowly opening into full bloom, soft studio light",
             "veo3.1-quality",
             8,
@@ -131,7 +142,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     # Continuations of the two seed clips: run one on Text → Video, then pick it here.
     "remix": (
         Example(
-            "Car drives on",
+            _title("car_drives_on", "Car drives on"),
             "The red sports car speeds off down the neon street as the camera rises above the wet rooftops, "
             "rain still falling",
             "veo3.1-fast-official",
@@ -139,7 +150,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
             "1080p",
         ),
         Example(
-            "Retriever runs back",
+            _title("retriever_runs_back", "Retriever runs back"),
             "The golden retriever turns and bounds back toward the camera through the shallow waves, "
             "splashing, the sound of waves crashing",
             "veo3.1-lite",
@@ -149,6 +160,10 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
         ),
     ),
 }
+
+
+def example_labels(action: str, lang: Lang) -> list[str]:
+    return [ex.label_in(lang) for ex in EXAMPLES[action]]
 
 
 def build_examples(form: ActionForm) -> gr.Examples:
@@ -177,7 +192,7 @@ def build_examples(form: ActionForm) -> gr.Examples:
         label=t("examples"),
         run_on_click=False,
         cache_examples=False,
-        example_labels=[ex.label for ex in EXAMPLES[form.action]],
+        example_labels=example_labels(form.action, Lang.EN),
         api_visibility="private",
         elem_id=f"{form.action}-examples",
     )

@@ -15,8 +15,33 @@ import gradio as gr
 
 from .. import veo
 from ..runs import Mode, Phase, RunRecord
+from ..texts import Lang, say, text
 from .i18n import t
 from .media_view import LinkedVideo
+from .view import SECONDS, TASK_ID
+
+# How a run reads on its card and in its details.
+DEMO = text("web.history.demo", "demo")
+PRICE_NOT_SET = text("web.history.price_not_set", "price not set")
+NOT_CHARGED = text("web.history.not_charged", "{cost} (not charged)")
+NO_TASK_ID = text("web.history.no_task_id", "none (the provider never answered)")
+TIMES = text("web.history.times", "Queued {queued} s · processing {processing} s")
+EXPIRY_NOT_GIVEN = text("web.history.expiry_not_given", "expiry not given")
+VALID_UNTIL = text("web.history.valid_until", "valid until {when}")
+EXPIRED = text("web.history.expired", "expired")
+SAMPLE_LINK = text("web.history.sample_link", "sample {number}")
+PROVIDER_LINKS = text("web.history.provider_links", "Provider links ({state}):")
+NOT_SAVED_HERE = text(
+    "web.history.not_saved_here",
+    "**The video was not saved on this server**; the provider's links above are all there is.",
+)
+# What the History tab's buttons answer.
+NO_RUNS_YET = text("web.history.no_runs_yet", "No runs yet. Finished and running tasks from this browser appear here.")
+PICK_A_RUN = text("web.history.pick_a_run", "Pick a run first.")
+ONLY_FINISHED_REMIX = text("web.history.only_finished_remix", "Only a finished run can be remixed.")
+PICK_TO_RERUN = text("web.history.pick_to_rerun", "Pick a run to run again.")
+NOT_SUBMITTED_BECAUSE = text("web.history.not_submitted_because", "Not submitted: {reason}")
+ENTER_TASK_ID = text("web.history.enter_task_id", "Enter a task id.")
 
 _PHASE_MARK = {
     Phase.COMPLETED: "✓",
@@ -32,49 +57,63 @@ _PHASE_MARK = {
 }
 
 
-def _cost(record: RunRecord) -> str:
+def _cost(record: RunRecord, lang: Lang) -> str:
     if record.mode == Mode.DEMO:
-        return "demo"
+        return say(DEMO(), lang)
     if record.estimated_cost is None:
-        return "price not set"
-    return f"${record.estimated_cost:.2f}" + ("" if record.charged else " (not charged)")
+        return say(PRICE_NOT_SET(), lang)
+    cost = f"${record.estimated_cost:.2f}"
+    return cost if record.charged else say(NOT_CHARGED(cost=cost), lang)
 
 
-def caption(record: RunRecord) -> str:
+def _action(record: RunRecord, lang: Lang) -> str:
+    return say(veo.ACTION_LABELS.get(record.action, record.action), lang)
+
+
+def caption(record: RunRecord, lang: Lang = Lang.EN) -> str:
     body = record.request
-    shape = " ".join(
-        str(v) for v in (f"{body['duration']} s" if body.get("duration") else None, body.get("resolution")) if v
+    duration = say(SECONDS(seconds=body["duration"]), lang) if body.get("duration") else None
+    shape = " ".join(str(v) for v in (duration, body.get("resolution")) if v)
+    phase = say(record.phase.label, lang)
+    return (
+        f"{_PHASE_MARK.get(record.phase, '')} {phase} · {_action(record, lang)} · {_cost(record, lang)} · "
+        f"{record.model} {shape}"
     )
-    label = veo.ACTION_LABELS.get(record.action, record.action)
-    return f"{_PHASE_MARK.get(record.phase, '')} {record.phase} · {label} · {_cost(record)} · {record.model} {shape}"
 
 
-def details(record: RunRecord, now: float | None = None) -> str:
+def _links_state(record: RunRecord, now: float, lang: Lang) -> str:
+    if record.expires_at is None:
+        return say(EXPIRY_NOT_GIVEN(), lang)
+    if record.expires_at > now:
+        return say(VALID_UNTIL(when=time.strftime("%Y-%m-%d %H:%M", time.localtime(record.expires_at))), lang)
+    return say(EXPIRED(), lang)
+
+
+def details(record: RunRecord, now: float | None = None, lang: Lang = Lang.EN) -> str:
     now = time.time() if now is None else now
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at))
+    task_id = record.task_id or say(NO_TASK_ID(), lang)
     lines = [
-        f"**{html.escape(veo.ACTION_LABELS.get(record.action, record.action))}** · {when} · "
-        f"`{html.escape(record.model)}` · {record.phase} · {_cost(record)}",
-        f"Task id: `{html.escape(record.task_id or 'none (the provider never answered)')}`",
+        f"**{html.escape(_action(record, lang))}** · {when} · "
+        f"`{html.escape(record.model)}` · {say(record.phase.label, lang)} · {_cost(record, lang)}",
+        f"{say(TASK_ID(), lang)} `{html.escape(task_id)}`",
     ]
     if record.queued_seconds or record.processing_seconds:
-        lines.append(f"Queued {record.queued_seconds:.0f} s · processing {record.processing_seconds:.0f} s")
+        times = TIMES(queued=f"{record.queued_seconds:.0f}", processing=f"{record.processing_seconds:.0f}")
+        lines.append(say(times, lang))
     if record.message:
-        lines.append(html.escape(record.message))
+        # Kept as text in the history: a run that ended before this page opened reads as it was recorded.
+        lines.append(html.escape(say(record.message, lang)))
     prompt = str(record.request.get("prompt", ""))
     if prompt:
         lines.append(f"> {html.escape(prompt)}")
     if record.urls:
-        if record.expires_at is None:
-            state = "expiry not given"
-        elif record.expires_at > now:
-            state = f"valid until {time.strftime('%Y-%m-%d %H:%M', time.localtime(record.expires_at))}"
-        else:
-            state = "expired"
-        links = " ".join(f"[sample {i + 1}]({html.escape(u)})" for i, u in enumerate(record.urls))
-        lines.append(f"Provider links ({state}): {links}")
+        links = " ".join(
+            f"[{say(SAMPLE_LINK(number=i + 1), lang)}]({html.escape(u)})" for i, u in enumerate(record.urls)
+        )
+        lines.append(f"{say(PROVIDER_LINKS(state=_links_state(record, now, lang)), lang)} {links}")
     if record.urls and not record.files:
-        lines.append("**The video was not saved on this server**; the provider's links above are all there is.")
+        lines.append(say(NOT_SAVED_HERE(), lang))
     return "\n\n".join(lines)
 
 

@@ -27,10 +27,21 @@ from ..runs import (
     TrackedRun,
     Visitor,
 )
+from ..texts import Lang, say
 from ..veo import FormValues
-from .history import HistoryView, caption, details
+from .history import (
+    ENTER_TASK_ID,
+    NO_RUNS_YET,
+    NOT_SUBMITTED_BECAUSE,
+    ONLY_FINISHED_REMIX,
+    PICK_A_RUN,
+    PICK_TO_RERUN,
+    HistoryView,
+    caption,
+    details,
+)
 from .media_view import page_root
-from .session import request_facts
+from .session import language, request_facts
 from .state import PageState
 from .tab_events import TabHandlers
 from .view import status_panel
@@ -122,17 +133,17 @@ class HistoryTab:
 
     async def list_runs(self, token: str, request: gr.Request) -> tuple:
         records = await self._records(token, request)
-        root, links = page_root(request), self.ctx.media_links
+        root, links, lang = page_root(request), self.ctx.media_links, language(request)
         # Signed afresh at every listing, so the posters keep showing however long ago (or before which
         # restart) they were made; a run without one shows its phase's shared tile.
         items = [
             (
                 links.poster(root, r.run_id) if r.poster and Path(r.poster).exists() else links.card(root, r.phase),
-                caption(r),
+                caption(r, lang),
             )
             for r in records
         ]
-        empty = "" if records else "_No runs yet. Finished and running tasks from this browser appear here._"
+        empty = "" if records else f"_{say(NO_RUNS_YET(), lang)}_"
         return items, [r.run_id for r in records], empty
 
     async def show(self, token: str, listed: list[str], evt: gr.SelectData, request: gr.Request) -> tuple:
@@ -146,7 +157,7 @@ class HistoryTab:
             record.run_id,
             gr.update(visible=True),
             video,
-            details(record),
+            details(record, lang=language(request)),
             json.dumps(record.request, indent=2, ensure_ascii=False),
         )
 
@@ -155,18 +166,18 @@ class HistoryTab:
     async def copy_settings(self, token: str, run_id: str | None, request: gr.Request) -> dict:
         record = await self._record(token, run_id, request)
         if record is None or record.action not in self.handlers:
-            gr.Warning("Pick a run first.")
+            gr.Warning(say(PICK_A_RUN(), language(request)))
             return {}
         body = self.ctx.tracker.visitor_body(record.request)
         return {
             self.tabs: gr.Tabs(selected=record.action),
-            **self.handlers[record.action].fill_from(FormValues.from_body(body)),
+            **self.handlers[record.action].fill_from(FormValues.from_body(body), language(request)),
         }
 
     async def use_as_remix(self, token: str, run_id: str | None, request: gr.Request) -> dict:
         record = await self._record(token, run_id, request)
         if record is None or record.phase != Phase.COMPLETED or not record.task_id:
-            gr.Warning("Only a finished run can be remixed.")
+            gr.Warning(say(ONLY_FINISHED_REMIX(), language(request)))
             return {}
         remix = self.handlers["remix"].form
         return {
@@ -178,9 +189,9 @@ class HistoryTab:
         }
 
     async def rerun(self, token: str, key: str, run_id: str | None, request: gr.Request) -> AsyncIterator[tuple]:
-        record = await self._record(token, run_id, request)
+        record, lang = await self._record(token, run_id, request), language(request)
         if record is None or not record.request:
-            yield status_panel(None, "Pick a run to run again."), gr.update(), gr.update(), gr.update()
+            yield status_panel(None, PICK_TO_RERUN(), lang), gr.update(), gr.update(), gr.update()
             return
         visitor = self._visitor(token, request)
         owner, conn = visitor.owner, self.ctx.connection(key, visitor)
@@ -189,7 +200,7 @@ class HistoryTab:
         refusal = built.message() if not built.ok else await self._unsafe_source(conn, owner, record.action, body)
         if refusal:
             yield (
-                status_panel(RunUpdate(Phase.ERROR, f"Not submitted: {refusal}")),
+                status_panel(RunUpdate(Phase.ERROR, NOT_SUBMITTED_BECAUSE(reason=refusal)), lang=lang),
                 gr.update(),
                 gr.update(),
                 gr.update(),
@@ -197,9 +208,10 @@ class HistoryTab:
             return
         started = await self.ctx.start(conn, visitor, built)
         if isinstance(started, Refused):
-            yield status_panel(RunUpdate(Phase.ERROR, started.message)), gr.update(), gr.update(), gr.update()
+            refused = status_panel(RunUpdate(Phase.ERROR, started.message), lang=lang)
+            yield refused, gr.update(), gr.update(), gr.update()
             return
-        async for out in self._follow(started.run, page_root(request)):
+        async for out in self._follow(started.run, page_root(request), lang):
             yield out
 
     async def _unsafe_source(self, conn: Any, owner: str, action: str, body: dict) -> str | None:
@@ -209,27 +221,27 @@ class HistoryTab:
         try:
             await self.ctx.frames.remix_url(conn, owner, str(body["first_frame_image"]))
         except FrameError as exc:
-            return str(exc)
+            return exc.message
         return None
 
     async def attach(self, token: str, key: str, task_id: str, request: gr.Request) -> AsyncIterator[tuple]:
-        task_id = (task_id or "").strip()
+        task_id, lang = (task_id or "").strip(), language(request)
         if not task_id:
-            yield status_panel(None, "Enter a task id."), gr.update(), gr.update(), gr.update()
+            yield status_panel(None, ENTER_TASK_ID(), lang), gr.update(), gr.update(), gr.update()
             return
         visitor = self._visitor(token, request)
         owner, conn = visitor.owner, self.ctx.connection(key, visitor)
         access = await self.ctx.ownership.task(owner, conn, task_id)
         if isinstance(access, Refused):
-            yield status_panel(RunUpdate(Phase.ERROR, access.message)), gr.update(), gr.update(), gr.update()
+            yield status_panel(RunUpdate(Phase.ERROR, access.message), lang=lang), gr.update(), gr.update(), gr.update()
             return
         run = await self.ctx.tracker.attach(conn, owner, task_id)
-        async for out in self._follow(run, page_root(request)):
+        async for out in self._follow(run, page_root(request), lang):
             yield out
 
-    async def _follow(self, run: TrackedRun, root: str) -> AsyncIterator[tuple]:
+    async def _follow(self, run: TrackedRun, root: str, lang: Lang) -> AsyncIterator[tuple]:
         async for update in run.updates():
             video = self.ctx.media_links.video(root, run.record.run_id, 0) if update.videos else gr.update()
             shown = gr.update(visible=True) if update.videos else gr.update()
             changed = f"{run.record.run_id}:{update.phase}"
-            yield status_panel(update), video, shown, changed
+            yield status_panel(update, lang=lang), video, shown, changed

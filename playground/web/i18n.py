@@ -6,8 +6,9 @@ of a ``(label, value)`` choice shows the text of the visitor's locale. Gradio pi
 from ``navigator.language`` among the languages it ships (``zh-CN`` among them, no bare ``zh``),
 and anything it has no text for falls back to ``en``. Values never change, only what is shown.
 
-Only what the page is built with can be translated. What handlers send while it runs (status,
-price readout, model notes, nudges) is English, and so is everything the provider calls by name:
+Only what the page is built with is translated here. What handlers send while it runs (status,
+price readout, model notes, nudges) is built in the visitor's language from ``texts`` Messages
+(see :mod:`playground.texts`). Everything the provider calls by name stays as written in both:
 model ids, API field names and values such as ``pad`` or ``allow_adult``.
 
 The browser replaces one key per string, so a string holds at most one ``t(...)``; text after it
@@ -50,6 +51,8 @@ _EN_PAGE: dict[str, str] = {
     "model": "Model",
     "prompt": "Prompt",
     "prompt_placeholder": "A golden retriever running on a beach at sunset, cinematic lighting",
+    "recent_prompts": "Recent prompts",
+    "prompt_info": "Ctrl+Enter (⌘+Enter on a Mac) runs Generate.",
     "first_file": "First frame (JPG, PNG, WEBP; other formats are converted)",
     "first_url": "…or paste an image URL (first frame)",
     "last_file": "Last frame (JPG, PNG, WEBP; other formats are converted)",
@@ -71,6 +74,7 @@ _EN_PAGE: dict[str, str] = {
     "advanced": "Advanced settings",
     "samples": "Samples (videos per run)",
     "person": "Person generation",
+    "person_extra": "Person generation (extra.personGeneration)",
     "seed": "Seed",
     "negative_prompt": "Negative prompt",
     "negative_prompt_info": "Describe what you do not want, directly (no negations).",
@@ -82,8 +86,18 @@ _EN_PAGE: dict[str, str] = {
     "raw_info": "Return only the new part, not joined to the source clip.",
     "callback_url": "Callback URL (optional)",
     "callback_url_info": "The provider POSTs the finished task there; the playground still polls.",
+    "callback_events": "Callback events (callback_events)",
+    "callback_events_info": "Which events the provider calls back for; none chosen means completed and failed. "
+    "Needs a callback URL.",
+    "references": "Reference images (image_urls, optional)",
+    "reference_files": f"Reference images, up to {veo.MAX_REFERENCE_IMAGES} "
+    "(JPG, PNG, WEBP; other formats are converted)",
+    "reference_urls": "…or paste image URLs, one a line",
+    "reference_urls_info": "Checked and uploaded like the frames before anything is sent; the provider's page "
+    "calls them a generic image-reference array.",
     "run": "Generate",
     "cancel": "Cancel",
+    "ready": "Ready.",
     "sample": "Sample",
     "request_box": "Request JSON and curl",
     "request_body": "Request body",
@@ -145,6 +159,8 @@ ZH_CN: dict[str, str] = {
     "model": "模型",
     "prompt": "提示词",
     "prompt_placeholder": "夕阳下，一只金毛犬在海滩上奔跑，电影感光影",
+    "recent_prompts": "最近的提示词",
+    "prompt_info": "按 Ctrl+Enter（Mac 上按 ⌘+Enter）即可生成。",
     "first_file": "首帧（JPG、PNG、WEBP；其他格式将自动转换）",
     "first_url": "…或粘贴图片链接（首帧）",
     "last_file": "尾帧（JPG、PNG、WEBP；其他格式将自动转换）",
@@ -166,6 +182,7 @@ ZH_CN: dict[str, str] = {
     "advanced": "高级设置",
     "samples": "生成数量（每次运行的视频数）",
     "person": "人物生成",
+    "person_extra": "人物生成（extra.personGeneration）",
     "seed": "随机种子",
     "negative_prompt": "反向提示词",
     "negative_prompt_info": "直接描述不想出现的内容（不要用否定句）。",
@@ -177,8 +194,15 @@ ZH_CN: dict[str, str] = {
     "raw_info": "只返回新生成的部分，不与源视频拼接。",
     "callback_url": "回调 URL（可选）",
     "callback_url_info": "任务完成后服务商会向该地址 POST 任务结果；Playground 仍会照常轮询。",
+    "callback_events": "回调事件（callback_events）",
+    "callback_events_info": "选择服务商在哪些事件时回调；不选则为 completed 和 failed。需要同时填写回调 URL。",
+    "references": "参考图片（image_urls，可选）",
+    "reference_files": f"参考图片，最多 {veo.MAX_REFERENCE_IMAGES} 张（JPG、PNG、WEBP；其他格式将自动转换）",
+    "reference_urls": "…或粘贴图片链接，每行一个",
+    "reference_urls_info": "与首尾帧一样，在发送前先检查并上传；服务商文档称之为通用的图片参考数组。",
     "run": "生成",
     "cancel": "取消",
+    "ready": "就绪。",
     "sample": "视频",
     "request_box": "请求 JSON 与 curl",
     "request_body": "请求体",

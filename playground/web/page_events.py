@@ -6,7 +6,7 @@ import gradio as gr
 from gradio.events import Dependency
 
 from ..runs import RunService, Visitor
-from .session import request_facts
+from .session import language, request_facts
 from .state import PageState
 from .view import joined_note, mode_banner
 
@@ -29,15 +29,15 @@ def wire_page(ctx: RunService, page: PageState) -> Dependency:
         return (
             gr.update(value=saved or ""),
             gr.update(value=bool(saved)),
-            mode_banner(conn, visitor),
-            joined_note(visitor, moved),
+            mode_banner(conn, visitor, language(request)),
+            joined_note(visitor, moved, language(request)),
             token,
             key_box(visitor),
         )
 
     def banner(visitor_key: str, token: str, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
         visitor = ctx.visitor(token, request_facts(request, profile))
-        return mode_banner(ctx.connection(visitor_key, visitor), visitor)
+        return mode_banner(ctx.connection(visitor_key, visitor), visitor, language(request))
 
     def remember_key(visitor_key: str, keep: bool) -> str:
         return (visitor_key or "") if keep else ""

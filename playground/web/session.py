@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from ..runs import RequestFacts
+from ..texts import Lang, lang_of
 
 
 def session_id(request: gr.Request | None) -> str:
@@ -44,3 +45,10 @@ def request_facts(request: gr.Request | None, profile: gr.OAuthProfile | None = 
     headers = dict(getattr(request, "headers", {}) or {})
     userinfo = dict(profile) if profile is not None else _oauth_userinfo(request)
     return RequestFacts(session_id(request), peer, headers, userinfo)
+
+
+def language(request: gr.Request | None) -> Lang:
+    """The visitor's language, from their browser's ``Accept-Language`` (the page's locale comes from
+    the same browser setting); API calls that send none are answered in English."""
+    headers = getattr(request, "headers", None) if request is not None else None
+    return lang_of(headers.get("accept-language") if headers is not None else None)

@@ -6,7 +6,6 @@ which the visitor's session id comes; a visitor's key only ever travels inside t
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,10 +15,7 @@ import gradio as gr
 from gradio.events import Dependency
 
 from .. import veo
-from ..media import ImageRejected, check_against, prepare_image, preview_resize
 from ..runs import (
-    REMIX_FROM_RUN,
-    REMIX_FROM_TASK,
     REMIX_FROM_URL,
     FrameError,
     Phase,
@@ -34,13 +30,29 @@ from ..runs import (
     key_fingerprint,
     run_reference,
 )
+from ..texts import Lang, say
 from .form import ActionForm
+from .form_events import remix_source_visibility, resize_preview
 from .i18n import t
 from .media_view import page_root
-from .session import request_facts
+from .references import reference_capabilities, reference_fill, reference_outputs
+from .session import language, request_facts
 from .state import PageState
 from .tab import TabView
-from .view import SessionSpend, cost_readout, estimate_form, model_info, problems_panel, status_panel
+from .view import (
+    NO_TASK_TO_CANCEL,
+    OWN_KEY_TO_RESUME,
+    PREPARING,
+    SessionSpend,
+    cost_readout,
+    estimate_form,
+    model_info,
+    problems_panel,
+    run_sample_label,
+    said_list,
+    said_notes,
+    status_panel,
+)
 
 
 class TabHandlers:
@@ -98,7 +110,7 @@ class TabHandlers:
         )
         if f.remix_from is not None:
             f.remix_from.change(
-                self.remix_source_visibility,
+                remix_source_visibility,
                 inputs=f.remix_from,
                 outputs=[f.remix_run, f.remix_task, f.remix_url],
                 api_visibility="private",
@@ -115,7 +127,7 @@ class TabHandlers:
         if "preview" in f.extras:
             gr.on(
                 [f.first_file.change, f.aspect_ratio.change, f.resize_mode.change],
-                self.resize_preview,
+                resize_preview,
                 inputs=[f.first_file, f.aspect_ratio, f.resize_mode],
                 outputs=[f.extras["preview"], f.extras["image_notes"]],
                 api_visibility="private",
@@ -170,27 +182,32 @@ class TabHandlers:
 
     def capability_outputs(self) -> list[Any]:
         f = self.form
-        return [
-            f.duration,
-            f.resolution,
-            f.audio,
-            f.samples,
-            f.person,
-            f.seed,
-            f.negative_prompt,
-            f.enhance_prompt,
-            f.model_info,
-            f.nudge,
-        ] + [c for c in (f.resize_mode, f.raw) if c]
+        return (
+            [
+                f.duration,
+                f.resolution,
+                f.audio,
+                f.samples,
+                f.person,
+                f.seed,
+                f.negative_prompt,
+                f.enhance_prompt,
+                f.model_info,
+                f.nudge,
+            ]
+            + [c for c in (f.resize_mode, f.raw) if c]
+            + reference_outputs(f)
+        )
 
     # -- handlers ----------------------------------------------------------------------------
 
-    def fill_from(self, values: veo.FormValues) -> dict:
+    def fill_from(self, values: veo.FormValues, lang: Lang = Lang.EN) -> dict:
         """Updates that put a recorded request back into this tab's controls."""
         f = self.form
         spec = veo.get_model(values.model)
         updates = self.apply_capabilities(
             set_values=True,
+            lang=lang,
             data={
                 f.model: values.model,
                 f.resolution: values.resolution or spec.default_resolution,
@@ -228,15 +245,17 @@ class TabHandlers:
                     f.remix_task: gr.update(visible=False),
                 }
             )
-        return updates
+        return updates | reference_fill(f, values)
 
-    def apply_capabilities(self, data: dict, *, set_values: bool = False) -> dict:
+    def apply_capabilities(
+        self, data: dict, request: gr.Request | None = None, *, set_values: bool = False, lang: Lang | None = None
+    ) -> dict:
         """Choices, locks and notes for the chosen model; a value is sent only where it must change.
 
         Sending an unchanged value back would race the visitor: a reply that lands after their next
         click (samples typed while the duration reply is on its way) would undo it.
         """
-        f = self.form
+        f, lang = self.form, lang or language(request)
         caps = veo.capabilities(
             data[f.model],
             f.action,
@@ -254,108 +273,91 @@ class TabHandlers:
             f.duration: gr.update(
                 choices=list(caps.duration.choices),
                 interactive=not caps.duration.locked,
-                info=caps.duration.why or None,
+                info=say(caps.duration.why, lang) or None,
                 **value(caps.duration.value, _as_int(data[f.duration])),
             ),
             f.resolution: gr.update(
                 choices=list(caps.resolution.choices),
-                info=caps.resolution.why or None,
+                info=say(caps.resolution.why, lang) or None,
                 **value(caps.resolution.value, data[f.resolution]),
             ),
             f.audio: gr.update(
-                interactive=not caps.audio.locked, info=caps.audio.why or None, **value(caps.audio.value, data[f.audio])
+                interactive=not caps.audio.locked,
+                info=say(caps.audio.why, lang) or None,
+                **value(caps.audio.value, data[f.audio]),
             ),
             # A slider cannot have min == max, so a one-video model locks the slider at 1 instead.
             f.samples: gr.update(
                 interactive=not caps.samples.locked,
-                info=caps.samples.why or None,
+                info=say(caps.samples.why, lang) or None,
                 **value(caps.samples.value, _as_int(data[f.samples])),
             ),
             f.person: gr.update(
                 choices=list(caps.person.choices),
-                label=t("person") + (" (extra.personGeneration)" if caps.person.choices[0] == "allow_all" else ""),
+                label=t("person_extra" if caps.person.choices[0] == "allow_all" else "person"),
                 **value(caps.person.value, data[f.person]),
             ),
             f.seed: gr.update(visible=caps.seed_offered),
             f.negative_prompt: gr.update(visible=caps.negative_prompt_offered),
             f.enhance_prompt: gr.update(visible=caps.enhance_prompt_offered),
-            f.model_info: model_info(data[f.model]),
-            f.nudge: " ".join(caps.notes),
+            f.model_info: model_info(data[f.model], lang),
+            f.nudge: said_notes(caps.notes, lang),
         }
         if f.resize_mode is not None:
             updates[f.resize_mode] = gr.update(visible=caps.resize_mode_offered)
         if f.raw is not None:
             updates[f.raw] = gr.update(visible=caps.raw_offered)
-        return updates
+        return updates | reference_capabilities(f, caps)
 
     async def readout(self, data: dict, request: gr.Request) -> str:
         visitor = self.ctx.visitor(data.get(self.page.visitor), request_facts(request))
         conn = self.ctx.connection(data.get(self.page.key), visitor)
         values = self.form.form_values(data, self.form.frame_placeholders(data))
         est, problems = estimate_form(values, dict(self.ctx.settings.operator_prices))
-        text = cost_readout(est, problems, data[self.page.spend], conn.simulated)
+        lang = language(request)
+        text = cost_readout(est, problems, data[self.page.spend], conn.simulated, lang)
         standing = await self.ctx.budget.standing(conn, visitor)
-        return f"{text}\n\n{standing.line()}" if standing else text
-
-    @staticmethod
-    async def resize_preview(path: str | None, aspect_ratio: str, mode: str) -> tuple:
-        """Check the dropped image at once and show what pad or crop will do to it."""
-        if not path:
-            return gr.update(value=None, visible=False), ""
-        try:
-            image = await asyncio.to_thread(prepare_image, Path(path).read_bytes(), Path(path).name)
-            preview = await asyncio.to_thread(preview_resize, image, aspect_ratio or "16:9", mode or "pad")
-        except ImageRejected as exc:
-            return gr.update(value=None, visible=False), f"- **This image cannot be used:** {exc.message}"
-        notes = [*image.adjustments, *image.warnings, *check_against(image, aspect_ratio or "16:9")]
-        return gr.update(value=preview, visible=True), "\n".join(f"- {n}" for n in notes)
-
-    @staticmethod
-    def remix_source_visibility(choice: str) -> tuple:
-        return (
-            gr.update(visible=choice == REMIX_FROM_RUN),
-            gr.update(visible=choice == REMIX_FROM_TASK),
-            gr.update(visible=choice == REMIX_FROM_URL),
-        )
+        return f"{text}\n\n{say(standing.line(), lang)}" if standing else text
 
     async def cancel(self, data: dict, request: gr.Request) -> Any:
         task_id = data[self.view.task_id]
         if not task_id:
-            gr.Info("There is no running task to cancel.")
+            gr.Info(say(NO_TASK_TO_CANCEL(), language(request)))
             return gr.update(interactive=False)
         conn = self.ctx.connection(
             data[self.page.key], self.ctx.visitor(data[self.page.visitor], request_facts(request))
         )
         async with conn.client(self.ctx.settings) as client:
-            gr.Info(await cancel_task(client, task_id))
+            gr.Info(say(await cancel_task(client, task_id), language(request)))
         return gr.update(interactive=False)
 
     async def run(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
-        f, p, v = self.form, self.page, self.view
+        f, p, v, lang = self.form, self.page, self.view, language(request)
         visitor = self.ctx.visitor(data[p.visitor], request_facts(request))
         owner, conn = visitor.owner, self.ctx.connection(data[p.key], visitor)
         values = f.form_values(data, f.frame_placeholders(data))
         problems = veo.check(values)
         if problems:
-            yield {v.status: problems_panel(problems)}
+            yield {v.status: problems_panel(problems, lang)}
             return
         yield {
-            v.status: status_panel(RunUpdate(Phase.SUBMITTING, "Preparing the request…")),
+            v.status: status_panel(RunUpdate(Phase.SUBMITTING, PREPARING()), lang=lang),
             v.run: gr.update(interactive=False),
         }
         try:
             frames, notes = await self.ctx.frames.resolve(conn, owner, f.frame_inputs(data), values)
         except FrameError as exc:
-            yield {v.status: problems_panel([veo.Problem(exc.field, str(exc))]), v.run: gr.update(interactive=True)}
+            refusal = problems_panel([veo.Problem(exc.field, exc.message)], lang)
+            yield {v.status: refusal, v.run: gr.update(interactive=True)}
             return
         built = veo.build_request(f.form_values(data, frames))
         if not built.ok:
-            yield {v.status: problems_panel(list(built.problems)), v.run: gr.update(interactive=True)}
+            yield {v.status: problems_panel(list(built.problems), lang), v.run: gr.update(interactive=True)}
             return
         started = await self.ctx.start(conn, visitor, built)
         if isinstance(started, Refused):
             yield {
-                v.status: problems_panel([veo.Problem(started.field or "", started.message)]),
+                v.status: problems_panel([veo.Problem(started.field or "", started.message)], lang),
                 v.run: gr.update(interactive=True),
             }
             return
@@ -366,16 +368,16 @@ class TabHandlers:
             v.curl: curl_command(conn.base_url if not conn.simulated else self.ctx.settings.base_url, sent),
         }
         if "image_notes" in f.extras:
-            intro[f.extras["image_notes"]] = "\n".join(f"- {n}" for n in notes)
+            intro[f.extras["image_notes"]] = said_list(notes, lang)
         yield intro
-        async for out in self._follow(run, data, page_root(request)):
+        async for out in self._follow(run, data, page_root(request), lang):
             yield out
 
     async def resume(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
         """On page load: follow this tab's newest unfinished run, or show how it ended meanwhile."""
         # A generator that yields nothing would blank every output; a bare update changes none.
         yield {self.view.status: gr.update()}
-        p = self.page
+        p, lang = self.page, language(request)
         visitor = self.ctx.visitor(data[p.visitor], request_facts(request))
         owner = visitor.owner
         record = await self._run_to_resume(owner, data[p.pending] or [])
@@ -394,20 +396,20 @@ class TabHandlers:
                 queued_seconds=record.queued_seconds,
                 processing_seconds=record.processing_seconds,
             )
-            out = self._present(update, None, data, record.run_id, page_root(request))
+            out = self._present(update, None, data, record.run_id, page_root(request), lang)
             out[p.pending] = _without(data[p.pending], record.run_id)
             yield out
             return
         if run is None:
-            run = await self._reattach(record, data, visitor)
+            run = await self._reattach(record, data, visitor, lang)
             if isinstance(run, dict):
                 yield run
                 return
         yield {self.view.request_json: json.dumps(record.request, indent=2, ensure_ascii=False)}
-        async for out in self._follow(run, data, page_root(request)):
+        async for out in self._follow(run, data, page_root(request), lang):
             yield out
 
-    async def _reattach(self, record: RunRecord, data: dict, visitor: Visitor) -> TrackedRun | dict:
+    async def _reattach(self, record: RunRecord, data: dict, visitor: Visitor, lang: Lang) -> TrackedRun | dict:
         """Poll a run again that no live driver follows (the server restarted); or say what it needs."""
         owner, conn = visitor.owner, self.ctx.connection(data[self.page.key], visitor)
         if not record.task_id:
@@ -415,11 +417,7 @@ class TabHandlers:
         if conn.mode != record.mode or key_fingerprint(conn.api_key) != record.key_fingerprint:
             return {
                 self.view.status: status_panel(
-                    RunUpdate(
-                        Phase.QUEUED,
-                        "This run was made with your own key: enter it above to resume it.",
-                        task_id=record.task_id,
-                    )
+                    RunUpdate(Phase.QUEUED, OWN_KEY_TO_RESUME(), task_id=record.task_id), lang=lang
                 ),
                 self.view.task_id: record.task_id,
             }
@@ -432,11 +430,11 @@ class TabHandlers:
         candidates += [r for r in await store.call(store.unfinished, owner) if r.action == self.form.action]
         return max(candidates, key=lambda r: r.created_at, default=None)
 
-    async def _follow(self, run: TrackedRun, data: dict, root: str) -> AsyncIterator[dict]:
+    async def _follow(self, run: TrackedRun, data: dict, root: str, lang: Lang) -> AsyncIterator[dict]:
         p = self.page
         announced = False
         async for update in run.updates():
-            out = self._present(update, run.record.estimated_cost, data, run.record.run_id, root)
+            out = self._present(update, run.record.estimated_cost, data, run.record.run_id, root, lang)
             if update.task_id and not announced and not update.finished:
                 announced = True  # the id is in the browser from now on, whatever happens to this page
                 entry = {"run_id": run.record.run_id, "task_id": update.task_id, "action": self.form.action}
@@ -446,20 +444,20 @@ class TabHandlers:
                 out[p.history_changed] = f"{run.record.run_id}:{update.phase}"
             yield out
 
-    def _present(self, update: RunUpdate, cost: float | None, data: dict, run_id: str, root: str) -> dict:
+    def _present(self, update: RunUpdate, cost: float | None, data: dict, run_id: str, root: str, lang: Lang) -> dict:
         v = self.view
         out: dict = {
-            v.status: status_panel(update),
+            v.status: status_panel(update, lang=lang),
             v.task_id: update.task_id,
             v.cancel: gr.update(interactive=update.phase == Phase.QUEUED),
         }
         if update.task_json is not None:
             out[v.task_json] = update.task_json
         if update.finished:
-            out.update(self._final(update, cost, data, run_id, root))
+            out.update(self._final(update, cost, data, run_id, root, lang))
         return out
 
-    def _final(self, update: RunUpdate, cost: float | None, data: dict, run_id: str, root: str) -> dict:
+    def _final(self, update: RunUpdate, cost: float | None, data: dict, run_id: str, root: str, lang: Lang) -> dict:
         """``root`` is where this page reached the server: the videos' signed links are made on it."""
         p, v = self.page, self.view
         out: dict = {v.run: gr.update(interactive=True), v.cancel: gr.update(interactive=False)}
@@ -473,7 +471,7 @@ class TabHandlers:
         out[p.spend] = spend
         runs = list(data[p.runs])
         for index in range(len(update.video_urls)):
-            label = f"{veo.ACTION_LABELS[self.form.action]} · {update.task_id} · sample {index + 1}"
+            label = run_sample_label(self.form.action, update.task_id, index, lang)
             # The page holds a reference, not the link: the server looks the link up in this visitor's runs.
             runs.insert(0, {"label": label, "ref": run_reference(run_id, index), "task_id": update.task_id})
         out[p.runs] = runs
