@@ -13,6 +13,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -327,8 +328,26 @@ def _fade_weight(frames_from_edge: int, count: int, fps: int) -> int:
 # -- text layers --------------------------------------------------------------------------------
 
 
-def _font(width: int, height: int, share: float) -> ImageFont.FreeTypeFont:
-    font = ImageFont.load_default(size=max(8, round(min(width, height) * share)))
+#: Fonts with Chinese, Japanese and Korean glyphs (Debian's fonts-noto-cjk, macOS), for prompts
+#: Pillow's own font would draw as empty boxes; the first one found is used.
+_CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+)
+
+
+def _needs_cjk(text: str) -> bool:
+    return any("\u2e80" <= char <= "\ufaff" or "\uac00" <= char <= "\ud7af" for char in text)
+
+
+def _font(width: int, height: int, share: float, text: str = "") -> ImageFont.FreeTypeFont:
+    size = max(8, round(min(width, height) * share))
+    if _needs_cjk(text):
+        for path in _CJK_FONTS:
+            if Path(path).is_file():
+                return ImageFont.truetype(path, size)
+    font = ImageFont.load_default(size=size)
     if not isinstance(font, ImageFont.FreeTypeFont):  # only a Pillow built without FreeType
         raise RuntimeError("Pillow lacks FreeType support, which the simulator needs to draw text")
     return font
@@ -346,7 +365,7 @@ def _static_overlays(spec: RenderSpec, width: int, height: int, layout: _Layout)
             spec.prompt,
             width,
             height,
-            _font(width, height, 0.06),
+            _font(width, height, 0.06, spec.prompt),
             top=layout.timecode_box[3] + layout.margin,
             bottom=caption_top - layout.margin,
         ),
