@@ -27,7 +27,7 @@ from .runs import (
 )
 from .settings import Settings
 from .simulator import SimulatorConfig, SimulatorServer
-from .web import CSS, I18N, build_app
+from .web import CSS, HEAD, I18N, build_app
 
 log = logging.getLogger("playground")
 #: A value for uvicorn's trusted-proxy list that no peer address can match.
@@ -59,7 +59,7 @@ class Playground:
         if os.environ.get("FORWARDED_ALLOW_IPS", "") not in ("", _TRUST_NO_PEER):
             log.warning("FORWARDED_ALLOW_IPS is ignored: set PLAYGROUND_TRUSTED_PROXIES instead")
         os.environ["FORWARDED_ALLOW_IPS"] = _TRUST_NO_PEER
-        return self.blocks.launch(css=CSS, **kwargs)
+        return self.blocks.launch(css=CSS, head=HEAD, **kwargs)
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:

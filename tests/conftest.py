@@ -46,9 +46,11 @@ def browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def opened_page(browser: Browser, url: str, locale: str = "en-US") -> Iterator[Page]:
+def opened_page(
+    browser: Browser, url: str, locale: str = "en-US", viewport: tuple[int, int] = (1280, 1100)
+) -> Iterator[Page]:
     """The app in a fresh browser context (a new visitor), once its price readout shows."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1100}, locale=locale)
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale=locale)
     try:
         page = context.new_page()
         page.goto(url)

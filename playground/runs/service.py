@@ -81,6 +81,12 @@ class RunService:
         self.tracker.reassign(visitor.browser_owner, visitor.owner)
         return moved
 
+    async def recent_prompts(self, visitor: Visitor, limit: int = 8) -> list[str]:
+        """The visitor's last distinct prompts from their history, newest first; a prompt run again counts once."""
+        records = await self.store.call(self.store.history, visitor.owner, 200)
+        prompts = dict.fromkeys(p for r in records if (p := str(r.request.get("prompt") or "").strip()))
+        return list(prompts)[:limit]
+
     @property
     def ownership(self) -> Ownership:
         return self.frames.ownership

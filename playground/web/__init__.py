@@ -4,7 +4,13 @@ Only the composition root (``playground/app.py``) imports this layer.
 """
 
 from .i18n import I18N
+from .style import KEYBOARD_HEAD, WORKSPACE_CSS
 from .ui import build_app
-from .view import CSS
+from .view import CSS as _STATUS_CSS
 
-__all__ = ["CSS", "I18N", "build_app"]
+#: The page's style sheet, passed to ``launch(css=...)``.
+CSS = _STATUS_CSS + WORKSPACE_CSS
+#: What the page adds to its <head>: the keyboard shortcut.
+HEAD = KEYBOARD_HEAD
+
+__all__ = ["CSS", "HEAD", "I18N", "build_app"]

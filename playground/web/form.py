@@ -50,7 +50,13 @@ class ActionForm:
     remix_run: gr.Dropdown | None = None
     remix_task: gr.Textbox | None = None
     remix_url: gr.Textbox | None = None
+    #: Reference images (image_urls) and the callback events: see :mod:`playground.web.references`.
+    reference_files: gr.File | None = None
+    reference_urls: gr.Textbox | None = None
+    callback_events: gr.Dropdown | None = None
     nudge: gr.Markdown | None = None
+    #: This browser's last prompts (from its History), one click from the prompt box.
+    recent_prompts: gr.Dropdown | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def inputs(self) -> list[gr.components.Component]:
@@ -77,6 +83,9 @@ class ActionForm:
             "remix_run",
             "remix_task",
             "remix_url",
+            "reference_files",
+            "reference_urls",
+            "callback_events",
         )
         return [c for c in (getattr(self, n) for n in names) if c is not None]
 
@@ -106,6 +115,10 @@ class ActionForm:
             resize_mode=(self.get(data, "resize_mode") or None) if "resize_mode" in taken else None,
             raw=as_flag(self.get(data, "raw")) if "raw" in taken else None,
             callback_url=(self.get(data, "callback_url") or "").strip() or None,
+            image_urls=self.reference_placeholders(data) if "image_urls" in taken else None,
+            callback_events=list(self.get(data, "callback_events") or []) or None
+            if "callback_events" in taken
+            else None,
         )
         for name, url in (frames or {}).items():
             setattr(values, name, url)
@@ -114,6 +127,12 @@ class ActionForm:
     def frame_inputs(self, data: dict) -> FrameInputs:
         """What the frame controls hold, as plain values: the run service never sees a component."""
         return FrameInputs(**{f.name: self.get(data, f.name) for f in fields(FrameInputs)})
+
+    def reference_placeholders(self, data: dict) -> list[str] | None:
+        """One entry per reference image given: a placeholder for each file until it is hosted, each
+        pasted link as typed (so the rules judge it, and count them all, before anything is fetched)."""
+        files = [PENDING_FRAME_URL for _ in self.get(data, "reference_files") or ()]
+        return files + veo.split_urls(self.get(data, "reference_urls") or "") or None
 
     def has_frame_input(self, data: dict, which: str) -> bool:
         return bool(self.get(data, f"{which}_file") or (self.get(data, f"{which}_url") or "").strip())

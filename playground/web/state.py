@@ -50,21 +50,23 @@ class PageState:
 
 def create_page_ui(demo: gr.Blocks, has_server_key: bool, browser_secret: str, sign_in: bool = False) -> PageState:
     """The header, the sign-in button, the mode banner, the key box and the page's states; no events."""
-    with gr.Row(equal_height=False):
-        gr.Markdown(t("header"))
-        # Gradio's sign-in script compares the button's text with this value, so it stays one string.
-        login = gr.LoginButton(elem_id="sign-in", size="md", scale=0, min_width=260) if sign_in else None
+    with gr.Row(equal_height=False, elem_id="page-header"):
+        gr.Markdown(t("header"), elem_id="page-title")
+        # Beside the title, not above the tabs: the first screen is kept for the form and the result.
+        with gr.Column(scale=0, min_width=300, elem_id="page-account"):
+            # Gradio's sign-in script compares the button's text with this value, so it stays one string.
+            login = gr.LoginButton(elem_id="sign-in", size="md") if sign_in else None
+            with gr.Accordion(t("key_box"), open=False, visible=not has_server_key) as key_box:
+                key = gr.Textbox(
+                    label=t("key_label"),
+                    type="password",
+                    elem_id="api-key",
+                    placeholder=t("key_placeholder"),
+                    info=t("key_info"),
+                )
+                remember = gr.Checkbox(label=t("key_remember"), value=False, elem_id="remember-key")
     banner = gr.HTML()
     account_note = gr.HTML(elem_id="account-note")
-    with gr.Accordion(t("key_box"), open=False, visible=not has_server_key) as key_box:
-        key = gr.Textbox(
-            label=t("key_label"),
-            type="password",
-            elem_id="api-key",
-            placeholder=t("key_placeholder"),
-            info=t("key_info"),
-        )
-        remember = gr.Checkbox(label=t("key_remember"), value=False, elem_id="remember-key")
     return PageState(
         demo=demo,
         key=key,

@@ -16,9 +16,12 @@ from .examples import build_examples
 from .form import ActionForm, model_choices
 from .i18n import EN, t
 from .media_view import LinkedVideo
-from .view import model_info, status_panel
+from .references import build_callback_events, build_references
+from .view import idle_status, model_info
 
 MAX_SAMPLES = 4
+#: Tall enough to judge a take, short enough that the first one shows under the price on a laptop screen.
+VIDEO_HEIGHT = 300
 
 
 @dataclass(frozen=True, eq=False)  # components, compared by identity
@@ -67,7 +70,8 @@ def _frame_controls(action: str, destination: str, extras: dict) -> dict:
             if action == "first_last_frame":
                 frames["last_file"], frames["last_url"] = _frame_inputs("last", f"{action}-last")
         # Said before anything is uploaded.
-        gr.Markdown(_destination_note(destination), elem_id=f"{action}-destination")
+        # Said again in the visitor's language once the page has loaded (``locale_events``).
+        extras["destination"] = gr.Markdown(_destination_note(destination), elem_id=f"{action}-destination")
         extras["image_notes"] = gr.Markdown(elem_id=f"{action}-image-notes")
         extras["preview"] = gr.Image(
             label=t("resize_preview"), interactive=False, height=200, visible=False, elem_id=f"{action}-resize-preview"
@@ -101,37 +105,49 @@ def build_form(action: str, destination: str) -> ActionForm:
     )
     spec = veo.get_model(default)
     extras: dict = {}
-    with gr.Row():
-        with gr.Column(scale=3):
-            model = gr.Dropdown(model_choices(action), value=default, label=t("model"), elem_id=f"{action}-model")
-            info = gr.Markdown(model_info(default), elem_classes=["model-info"])
-            prompt = gr.Textbox(
-                label=t("prompt"),
-                lines=3,
-                max_lines=12,
-                elem_id=f"{action}-prompt",
-                placeholder=t("prompt_placeholder"),
-            )
-            frames = _frame_controls(action, destination, extras)
-        with gr.Column(scale=2):
-            duration = gr.Radio(
-                list(spec.durations), value=spec.default_duration, label=t("duration"), elem_id=f"{action}-duration"
-            )
-            resolution = gr.Radio(
-                list(spec.resolutions),
-                value=spec.default_resolution,
-                label=t("resolution"),
-                elem_id=f"{action}-resolution",
-            )
-            aspect = gr.Radio(
-                list(veo.ASPECT_RATIOS), value="16:9", label=t("aspect_ratio"), elem_id=f"{action}-aspect"
-            )
-            audio = gr.Checkbox(value=False, label=t("audio"), elem_id=f"{action}-audio")
-            # Beside the other controls that set the price, not in "Advanced": Gradio builds a closed
-            # accordion's controls on first opening and then re-applies their first values, which undid
-            # a number typed while an earlier reply was still on its way (finding 8 of issue 13).
-            samples = gr.Slider(1, MAX_SAMPLES, value=1, step=1, label=t("samples"), elem_id=f"{action}-samples")
-            nudge = gr.Markdown(elem_id=f"{action}-nudge")
+    model = gr.Dropdown(model_choices(action), value=default, label=t("model"), elem_id=f"{action}-model")
+    info = gr.Markdown(model_info(default), elem_classes=["model-info"])
+    prompt = gr.Textbox(
+        label=t("prompt"),
+        lines=3,
+        max_lines=12,
+        elem_id=f"{action}-prompt",
+        placeholder=t("prompt_placeholder"),
+        info=t("prompt_info"),
+        elem_classes=["prompt-box"],
+    )
+    recent = gr.Dropdown(
+        [], value=None, label=t("recent_prompts"), elem_id=f"{action}-recent", visible=False, filterable=False
+    )
+    frames = _frame_controls(action, destination, extras)
+    with gr.Row(elem_classes=["settings-row"]):
+        duration = gr.Radio(
+            list(spec.durations),
+            value=spec.default_duration,
+            label=t("duration"),
+            elem_id=f"{action}-duration",
+            min_width=150,
+        )
+        resolution = gr.Radio(
+            list(spec.resolutions),
+            value=spec.default_resolution,
+            label=t("resolution"),
+            elem_id=f"{action}-resolution",
+            min_width=190,
+        )
+    with gr.Row(elem_classes=["settings-row"]):
+        aspect = gr.Radio(
+            list(veo.ASPECT_RATIOS), value="16:9", label=t("aspect_ratio"), elem_id=f"{action}-aspect", min_width=150
+        )
+        # Beside the other controls that set the price, not in "Advanced": Gradio builds a closed
+        # accordion's controls on first opening and then re-applies their first values, which undid
+        # a number typed while an earlier reply was still on its way (finding 8 of issue 13).
+        samples = gr.Slider(
+            1, MAX_SAMPLES, value=1, step=1, label=t("samples"), elem_id=f"{action}-samples", min_width=190
+        )
+    audio = gr.Checkbox(value=False, label=t("audio"), elem_id=f"{action}-audio")
+    nudge = gr.Markdown(elem_id=f"{action}-nudge")
+    frames |= build_references(action, spec, extras)
     with gr.Accordion(t("advanced"), open=False):
         with gr.Row():
             person = gr.Dropdown(list(spec.person_choices), value=spec.person_default, label=t("person"))
@@ -150,11 +166,13 @@ def build_form(action: str, destination: str) -> ActionForm:
         callback = gr.Textbox(
             label=t("callback_url"), placeholder="https://your-server/hook", info=t("callback_url_info")
         )
+        frames["callback_events"] = build_callback_events(action, spec)
     return ActionForm(
         action=action,
         model=model,
         model_info=info,
         prompt=prompt,
+        recent_prompts=recent,
         duration=duration,
         resolution=resolution,
         aspect_ratio=aspect,
@@ -175,33 +193,36 @@ def build_form(action: str, destination: str) -> ActionForm:
 
 def create_tab_ui(action: str, destination: str) -> TabView:
     """Lay out one action tab inside the current ``gr.Tab``; ``destination`` says where images go."""
-    gr.Markdown(t(f"intro_{action}"))
-    form = build_form(action, destination)
-    examples = build_examples(form)
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=2):
+    gr.Markdown(t(f"intro_{action}"), elem_classes=["tab-intro"])
+    # Two panes that wrap into one column on a narrow screen: what you set on the left, what it costs
+    # and what it made on the right, so the prompt, the price, Generate and the video share one screen.
+    with gr.Row(equal_height=False, elem_classes=["workspace"]):
+        with gr.Column(scale=5, min_width=340, elem_classes=["inputs-pane"]):
+            form = build_form(action, destination)
+            examples = build_examples(form)
+        with gr.Column(scale=6, min_width=340, elem_classes=["result-pane"]):
             cost = gr.Markdown(elem_classes=["cost-readout"], elem_id=f"{action}-cost")
-            with gr.Row():
+            with gr.Row(elem_classes=["run-buttons"]):
                 run = gr.Button(t("run"), variant="primary", elem_id=f"{action}-run")
                 cancel = gr.Button(t("cancel"), variant="stop", interactive=False, elem_id=f"{action}-cancel")
-        with gr.Column(scale=3):
-            status = gr.HTML(status_panel(None), elem_id=f"{action}-status")
-    with gr.Row():
-        videos = [
-            LinkedVideo(
-                label=t("sample") + f" {i + 1}",
-                visible=i == 0,
-                interactive=False,
-                height=400,
-                buttons=["download"],
-                elem_id=f"{action}-video-{i + 1}",
-            )
-            for i in range(MAX_SAMPLES)
-        ]
-    with gr.Accordion(t("request_box"), open=False):
-        request_json = gr.Code(language="json", label=t("request_body"), elem_id=f"{action}-request")
-        curl = gr.Code(language="shell", label=t("curl"), elem_id=f"{action}-curl")
-        task_json = gr.JSON(label=t("final_task"), elem_id=f"{action}-task-json")
+            status = gr.HTML(idle_status(), elem_id=f"{action}-status", elem_classes=["status-box"])
+            with gr.Row(elem_classes=["videos"]):
+                videos = [
+                    LinkedVideo(
+                        label=t("sample") + f" {i + 1}",
+                        visible=i == 0,
+                        interactive=False,
+                        height=VIDEO_HEIGHT,
+                        min_width=280,
+                        buttons=["download"],
+                        elem_id=f"{action}-video-{i + 1}",
+                    )
+                    for i in range(MAX_SAMPLES)
+                ]
+            with gr.Accordion(t("request_box"), open=False):
+                request_json = gr.Code(language="json", label=t("request_body"), elem_id=f"{action}-request")
+                curl = gr.Code(language="shell", label=t("curl"), elem_id=f"{action}-curl")
+                task_json = gr.JSON(label=t("final_task"), elem_id=f"{action}-task-json")
     return TabView(
         form=form,
         examples=examples,

@@ -16,7 +16,9 @@ from . import api
 from .history import HistoryView, create_history_ui
 from .history_events import HistoryTab
 from .i18n import t
+from .locale_events import wire_visitor_language
 from .page_events import wire_page
+from .recent_events import wire_recent_prompts
 from .state import PageState, create_page_ui
 from .tab import TabView, create_tab_ui
 from .tab_events import TabHandlers
@@ -51,6 +53,8 @@ def _wire(
     for handlers in tab_handlers.values():
         handlers.wire(loaded)
     HistoryTab(ctx, history_view, page, tabs, tab_handlers).wire(history_tab, loaded)
+    wire_recent_prompts(ctx, page, views, loaded)
+    wire_visitor_language(ctx, views, loaded)
 
 
 def build_app(ctx: RunService) -> gr.Blocks:
