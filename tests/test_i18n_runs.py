@@ -32,6 +32,8 @@ from playground.web.view import (
 )
 
 from .conftest import RunningApp, opened_page
+from .test_browser import DOCS
+from .test_workspace import box, on_first_screen
 
 ZH = Lang.ZH_CN
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -228,7 +230,12 @@ def test_a_finished_run_and_its_history_read_in_chinese(zh_page: Page, app: Runn
     expect(page.locator("#generate-cost")).to_contain_text("上次运行花费 $0.32")
     assert CJK.search(status.inner_text()) and CJK.search(page.locator("#generate-cost").inner_text())
     assert_no_english_run_text(page)
-    page.screenshot(path="/tmp/t2-zh.png")
+    # The Chinese workspace keeps the prompt, price, button and video on the first screen too.
+    assert page.evaluate("window.scrollY") == 0
+    for part in ("#generate-prompt", "#generate-cost h3", "#generate-run", "#generate-video-1"):
+        assert on_first_screen(page, part), f"{part} is below the first screen: {box(page, part)}"
+    if DOCS:
+        page.screenshot(path=str(DOCS / "workspace-zh.png"))
 
     page.get_by_role("tab", name=ZH_CN["tab_history"]).click()
     gallery = page.locator("#history-gallery")
