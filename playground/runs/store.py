@@ -16,19 +16,18 @@ work in a thread. A connection per call keeps that thread-safe without a pool.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..texts import message_data, message_from_data, text
-from .phases import UNFINISHED_PHASES, Mode, Phase
+from ..texts import text
+from .phases import UNFINISHED_PHASES, Phase
+from .record import RunRecord, record_row
 
 T = TypeVar("T")
 
@@ -66,6 +65,7 @@ CREATE INDEX IF NOT EXISTS runs_by_task ON runs (task_id);
 CREATE INDEX IF NOT EXISTS runs_by_phase ON runs (phase);
 CREATE INDEX IF NOT EXISTS runs_by_address ON runs (address, created_at);
 CREATE INDEX IF NOT EXISTS runs_by_mode ON runs (mode, charged, estimated_cost);
+CREATE INDEX IF NOT EXISTS runs_by_group ON runs (group_id, group_index);
 """
 #: Columns added since the first release: (column, its type, a statement bringing old rows up to date).
 #: A run stuck in ``submitting`` from before the sent marker existed may have been sent: it is marked
@@ -75,86 +75,11 @@ _MIGRATIONS: tuple[tuple[str, str, str | None], ...] = (
     ("sent_at", "REAL", "UPDATE runs SET sent_at = created_at WHERE phase = 'submitting' AND task_id IS NULL"),
     # A message's template key and parameters, so History says it in each visitor's language.
     ("message_json", "TEXT", None),
+    # Runs started together (a compare grid, a storyboard): the group, its kind, the run's place in it.
+    ("group_id", "TEXT", None),
+    ("group_kind", "TEXT", None),
+    ("group_index", "INTEGER", None),
 )
-
-
-#: Fields stored under another column name or type: name -> (column, encoder).
-_ENCODED: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "request": ("request_json", lambda v: json.dumps(v, ensure_ascii=False)),
-    "files": ("files_json", json.dumps),
-    "urls": ("urls_json", json.dumps),
-    "charged": ("charged", int),
-}
-
-
-def _columns(name: str, value: Any) -> Iterator[tuple[str, Any]]:
-    if name == "message":  # the English as written, and what saying it again needs
-        data = message_data(value)
-        yield "message", str(value)
-        yield "message_json", None if data is None else json.dumps(data, ensure_ascii=False, default=str)
-        return
-    column, encode = _ENCODED.get(name, (name, lambda v: v))
-    yield column, encode(value)
-
-
-def _row(values: dict[str, Any]) -> dict[str, Any]:
-    return {column: v for name, value in values.items() for column, v in _columns(name, value)}
-
-
-@dataclass
-class RunRecord:
-    """One run as the history keeps it. ``request`` is the exact body that was (or would be) sent."""
-
-    owner: str
-    mode: Mode
-    key_fingerprint: str
-    action: str
-    model: str
-    request: dict[str, Any]
-    estimated_cost: float | None = None
-    phase: Phase = Phase.SUBMITTING
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    task_id: str | None = None
-    #: False once the provider is known not to bill it (never accepted, refunded, filtered).
-    charged: bool = True
-    message: str = ""
-    queued_seconds: float = 0.0
-    processing_seconds: float = 0.0
-    files: list[str] = field(default_factory=list)
-    urls: list[str] = field(default_factory=list)
-    expires_at: float | None = None
-    poster: str | None = None
-    created_at: float = field(default_factory=time.time)
-    updated_at: float = field(default_factory=time.time)
-    #: The keyed hash of the address an anonymous visitor ran it from (see :mod:`.visitors`), for the
-    #: cap every browser on that address shares; None when signed in or when no cap counts it.
-    address: str | None = None
-    #: When the request was about to leave, written before it does: a run still ``submitting`` at
-    #: start-up without it was never sent; with it, the provider may have it (see :meth:`RunStore.stranded`).
-    sent_at: float | None = None
-
-    def __post_init__(self) -> None:
-        # Rows hold the words; a record holds the enums, which compare equal to them.
-        self.mode, self.phase = Mode(self.mode), Phase(self.phase)
-
-    @property
-    def finished(self) -> bool:
-        return self.phase.finished
-
-    def to_row(self) -> dict[str, Any]:
-        return _row({f.name: getattr(self, f.name) for f in fields(self)})
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> RunRecord:
-        data = dict(row)
-        data["request"] = json.loads(data.pop("request_json"))
-        data["files"] = json.loads(data.pop("files_json"))
-        data["urls"] = json.loads(data.pop("urls_json"))
-        data["charged"] = bool(data["charged"])
-        stored = data.pop("message_json", None)
-        if stored:
-            data["message"] = message_from_data(json.loads(stored), data["message"])
-        return cls(**data)
 
 
 class Scope(StrEnum):
@@ -213,6 +138,13 @@ class RateLimited:
     count: int
     limit: int
     retry_after: float
+
+
+@dataclass(frozen=True)
+class GroupReserved:
+    """Every run of a group passed the caps together and is in the history."""
+
+    records: list[RunRecord]
 
 
 Reservation = Reserved | CapReached | RateLimited
@@ -307,6 +239,25 @@ class RunStore:
             _insert(db, record)
         return Reserved(record)
 
+    def reserve_group(self, records: list[RunRecord], limits: Limits) -> Reservation | GroupReserved:
+        """Insert every run of a group only if all of them fit together; else the first refusal, nothing inserted.
+
+        The caps are checked against the group's summed price, as if it were one run; the rate
+        limit counts the group as one start (a grid is one click), see :func:`_rate_refusal`.
+        """
+        if not records:
+            return GroupReserved([])
+        whole = replace(records[0], estimated_cost=sum(r.estimated_cost or 0.0 for r in records))
+        with self._transaction() as db:
+            now = time.time()
+            refusal = _cap_refusal(db, whole, limits) or _rate_refusal(db, whole, limits, now)
+            if refusal is not None:
+                return refusal
+            for record in records:
+                record.created_at = record.updated_at = now
+                _insert(db, record)
+        return GroupReserved(records)
+
     def adopt_uncertain(self, run_id: str) -> RunRecord | None:
         """Settle the uncertain run an attached task turns out to be; the settled run, or None.
 
@@ -339,7 +290,7 @@ class RunStore:
             if found is None:
                 return None
             now = time.time()
-            settled = _row({"charged": False, "message": found_message(attached["task_id"]), "updated_at": now})
+            settled = record_row({"charged": False, "message": found_message(attached["task_id"]), "updated_at": now})
             db.execute(
                 "UPDATE runs SET charged = :charged, message = :message, message_json = :message_json, "
                 "updated_at = :updated_at WHERE run_id = :run_id",
@@ -354,7 +305,7 @@ class RunStore:
 
     def settle_if_stranded(self, run_id: str, **changes: Any) -> bool:
         """Like :meth:`update`, but only while the run is still ``submitting`` with no task id; whether it was."""
-        row = _row(_known(changes))
+        row = record_row(_known(changes))
         row["updated_at"] = time.time()
         assignments = ", ".join(f"{n} = :{n}" for n in row)
         with self._connect() as db:
@@ -366,7 +317,7 @@ class RunStore:
             )
 
     def update(self, run_id: str, **changes: Any) -> None:
-        row = _row(_known(changes))
+        row = record_row(_known(changes))
         row["updated_at"] = time.time()
         assignments = ", ".join(f"{n} = :{n}" for n in row)
         with self._connect() as db:
@@ -394,6 +345,14 @@ class RunStore:
     def owned_run(self, owner: str, run_id: str) -> RunRecord | None:
         record = self.get(run_id)
         return record if record is not None and record.owner == owner else None
+
+    def group(self, owner: str, group_id: str) -> list[RunRecord]:
+        """The runs of one of ``owner``'s groups, in their order; empty for anyone else's group."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM runs WHERE owner = ? AND group_id = ? ORDER BY group_index", (owner, group_id)
+            ).fetchall()
+        return [RunRecord.from_row(r) for r in rows]
 
     def runs_of_task(self, task_id: str) -> list[RunRecord]:
         with self._connect() as db:
@@ -490,7 +449,13 @@ def _rate_refusal(db: sqlite3.Connection, record: RunRecord, limits: Limits, now
         if value is None:
             continue
         where, args = _where(**{column: value, "mode": record.mode, "since": now - RATE_WINDOW})
-        times = [t for (t,) in db.execute(f"SELECT created_at FROM runs WHERE {where} ORDER BY created_at", args)]
+        # A group's runs share one start: a grid of eight is one click, not eight.
+        times = [
+            t
+            for (t,) in db.execute(
+                f"SELECT MIN(created_at) FROM runs WHERE {where} GROUP BY COALESCE(group_id, run_id) ORDER BY 1", args
+            )
+        ]
         if len(times) >= limits.per_minute:
             # A slot frees when enough of the oldest runs leave the window to bring the count under the limit.
             frees_at = times[len(times) - limits.per_minute] + RATE_WINDOW
