@@ -15,8 +15,8 @@ Other layers import from this package (``from ..runs import RunService, Phase``)
 
 # Submodules in dependency order, so importing the package never meets a half-built module.
 # isort: off
-from .phases import TERMINAL_PHASES, UNFINISHED_PHASES, Mode, Phase
-from .store import CapReached, Limits, RateLimited, Reserved, RunRecord, RunStore, Scope
+from .phases import TERMINAL_PHASES, UNFINISHED_PHASES, GroupKind, Mode, Phase
+from .store import CapReached, GroupReserved, Limits, RateLimited, Reserved, RunRecord, RunStore, Scope
 from .connection import Connection, choose_connection, connection_for_record, key_fingerprint
 from .engine import (
     DownloadPolicy,
@@ -46,7 +46,7 @@ from .frames import (
     RemixFrom,
 )
 from .visitors import Account, AccountKind, RequestFacts, Visitor, Visitors
-from .service import BUDGET_FIELD, RunService, Started
+from .service import BUDGET_FIELD, GroupStarted, RunService, Started
 # isort: on
 
 __all__ = [
@@ -67,6 +67,9 @@ __all__ = [
     "CapReached",
     "Limits",
     "RateLimited",
+    "GroupKind",
+    "GroupReserved",
+    "GroupStarted",
     "Reserved",
     "Scope",
     # connection

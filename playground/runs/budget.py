@@ -26,7 +26,7 @@ from ..settings import Settings
 from ..texts import text
 from .connection import Connection
 from .phases import Mode
-from .store import CapReached, Limits, RateLimited, Reservation, RunRecord, RunStore, Scope
+from .store import CapReached, GroupReserved, Limits, RateLimited, Reservation, RunRecord, RunStore, Scope
 from .visitors import Visitor
 
 
@@ -37,6 +37,8 @@ class Unpriced:
 
 #: What :meth:`Budget.reserve` answers: the run recorded, or why not.
 Outcome = Reservation | Unpriced
+#: What :meth:`Budget.reserve_group` answers.
+GroupOutcome = GroupReserved | CapReached | RateLimited | Unpriced
 
 
 # The standing line: what was spent, then each allowance that applies, each joining the parts before it.
@@ -151,6 +153,13 @@ class Budget:
         if limits.capped and record.estimated_cost is None:
             return Unpriced()
         return await self.store.call(self.store.reserve, record, limits)
+
+    async def reserve_group(self, conn: Connection, visitor: Visitor, records: list[RunRecord]) -> GroupOutcome:
+        """Record every run of a group if their summed price fits what ``visitor`` may spend; else why not."""
+        limits = self.limits(conn, visitor)
+        if limits.capped and any(r.estimated_cost is None for r in records):
+            return Unpriced()
+        return await self.store.call(self.store.reserve_group, records, limits)
 
     def refusal(self, outcome: CapReached | RateLimited | Unpriced) -> str:
         """The sentence a refused visitor reads: which cap, the numbers, and that nothing was sent."""

@@ -60,3 +60,9 @@ class Mode(StrEnum):
     @property
     def simulated(self) -> bool:
         return self is Mode.DEMO
+
+
+class GroupKind(StrEnum):
+    """What a group of runs started together is: the runs of a compare grid."""
+
+    COMPARE = "compare"

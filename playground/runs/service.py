@@ -7,6 +7,8 @@ price, the budget and the record are the same whichever way a run was asked for.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,13 +24,13 @@ from .frames import FrameResolver
 from .identity import Identities
 from .media_links import MediaLinks
 from .ownership import Ownership, Refused
-from .phases import Mode, Phase
-from .store import Reserved, RunRecord, RunStore
+from .phases import GroupKind, Mode, Phase
+from .store import GroupReserved, Reserved, RunRecord, RunStore
 from .tracker import DEMO_GONE, RunTracker, TrackedRun
 from .visitors import RequestFacts, Visitor, Visitors
 
 if TYPE_CHECKING:
-    from .callbacks import CallbackHub
+    from .callbacks import CallbackHub, CallbackTicket
 
 #: The form field a budget refusal is shown against.
 BUDGET_FIELD = "budget"
@@ -39,6 +41,14 @@ class Started:
     """A run the tracker now drives."""
 
     run: TrackedRun
+
+
+@dataclass(frozen=True)
+class GroupStarted:
+    """Every run of a group, driven by the tracker, in the group's order."""
+
+    group_id: str
+    runs: list[TrackedRun]
 
 
 @dataclass
@@ -126,6 +136,20 @@ class RunService:
         expected = (self.settings.sim_queue_seconds + self.settings.sim_processing_seconds) if conn.simulated else 90.0
         return PollPolicy(expected_seconds=expected, deadline=self.settings.poll_deadline)
 
+    def _record(self, conn: Connection, visitor: Visitor, built: BuiltRequest, sent: dict) -> RunRecord:
+        assert built.resolved is not None
+        return RunRecord(
+            owner=visitor.owner,
+            mode=conn.mode,
+            key_fingerprint=key_fingerprint(conn.api_key),
+            action=built.resolved.action,
+            model=built.resolved.model.id,
+            request=sent,
+            estimated_cost=estimate(built.resolved, self.settings.operator_prices).total,
+            # Kept only where a cap counts it: the shared allowance of an anonymous address.
+            address=visitor.address if self.budget.applies(conn) and not visitor.signed_in else None,
+        )
+
     async def start(self, conn: Connection, visitor: Visitor | str, built: BuiltRequest) -> Started | Refused:
         """Price a valid request, reserve it against the budget and hand the run to the tracker.
 
@@ -140,24 +164,70 @@ class RunService:
             return Refused(refused_callback, "callback_url")
         if isinstance(visitor, str):
             visitor = Visitor(visitor)
-        cost = estimate(built.resolved, self.settings.operator_prices).total
         sent, ticket = self.tracker.prepare(built.body, conn)
-        record = RunRecord(
-            owner=visitor.owner,
-            mode=conn.mode,
-            key_fingerprint=key_fingerprint(conn.api_key),
-            action=built.resolved.action,
-            model=built.resolved.model.id,
-            request=sent,
-            estimated_cost=cost,
-            # Kept only where a cap counts it: the shared allowance of an anonymous address.
-            address=visitor.address if self.budget.applies(conn) and not visitor.signed_in else None,
-        )
+        record = self._record(conn, visitor, built, sent)
         outcome = await self.budget.reserve(conn, visitor, record)
         if not isinstance(outcome, Reserved):
             self.tracker.discard(ticket)
             return Refused(self.budget.refusal(outcome), BUDGET_FIELD)
         return Started(self.tracker.submit_recorded(conn, outcome.record, ticket))
+
+    async def start_group(
+        self, conn: Connection, visitor: Visitor | str, builts: list[BuiltRequest], kind: GroupKind
+    ) -> GroupStarted | Refused:
+        """Start several runs as one group (a compare grid): all of them, or none.
+
+        The caps are checked against the group's total in one transaction, and only then is any
+        request sent; each run is then an ordinary run (its own record, poll, files and refund),
+        tagged with the group so the page and History can show them together.
+        """
+        if isinstance(visitor, str):
+            visitor = Visitor(visitor)
+        group_id = uuid.uuid4().hex
+        prepared, records = [], []
+        for index, built in enumerate(builts):
+            assert built.ok and built.resolved is not None and built.body is not None
+            refused_callback = await callback_refusal(built.body.get("callback_url"))
+            if refused_callback:
+                self._discard_all(prepared)
+                return Refused(refused_callback, "callback_url")
+            sent, ticket = self.tracker.prepare(built.body, conn)
+            prepared.append(ticket)
+            record = self._record(conn, visitor, built, sent)
+            record.group_id, record.group_kind, record.group_index = group_id, kind, index
+            records.append(record)
+        outcome = await self.budget.reserve_group(conn, visitor, records)
+        if not isinstance(outcome, GroupReserved):
+            self._discard_all(prepared)
+            return Refused(self.budget.refusal(outcome), BUDGET_FIELD)
+        runs = [self.tracker.submit_recorded(conn, r, t) for r, t in zip(outcome.records, prepared, strict=True)]
+        return GroupStarted(group_id, runs)
+
+    def _discard_all(self, tickets: list[CallbackTicket | None]) -> None:
+        for ticket in tickets:
+            self.tracker.discard(ticket)
+
+    async def group_runs(self, visitor: Visitor | str, group_id: str) -> list[RunRecord]:
+        """The records of one of the visitor's groups, in order (nothing for another visitor's group)."""
+        owner = visitor if isinstance(visitor, str) else visitor.owner
+        return await self.store.call(self.store.group, owner, group_id)
+
+    async def run_group_to_end(
+        self, conn: Connection, visitor: Visitor | str, builts: list[BuiltRequest], kind: GroupKind
+    ) -> Refused | list[tuple[TrackedRun, RunUpdate]]:
+        """Start a group and wait for every run of it (the API endpoints): each run with its final update."""
+        started = await self.start_group(conn, visitor, builts, kind)
+        if isinstance(started, Refused):
+            return started
+
+        async def last(run: TrackedRun) -> RunUpdate:
+            final = run.latest
+            async for update in run.updates():
+                final = update
+            return final
+
+        finals = await asyncio.gather(*(last(run) for run in started.runs))
+        return list(zip(started.runs, finals, strict=True))
 
     async def run_to_end(
         self, conn: Connection, visitor: Visitor | str, built: BuiltRequest

@@ -8,7 +8,8 @@ No I/O: everything here is a pure function of the provider's two pages in ``shar
 * :mod:`.request`: which fields a model takes (:func:`fields_taken`) and the exact body (:func:`build_request`);
 * :mod:`.capabilities`: what each form control may offer now;
 * :mod:`.prices`: what a request costs; :mod:`.reading`: values from outside read strictly into their types;
-* :mod:`.references`: the list parameters (``image_urls``, ``callback_events``) read from outside.
+* :mod:`.references`: the list parameters (``image_urls``, ``callback_events``) read from outside;
+* :mod:`.variants`: compare grids, each cell judged and priced as its own tab would be.
 
 Other layers import from this package (``from ..veo import FormValues, check``), never from its modules.
 """
@@ -54,8 +55,35 @@ from .rules import (
     is_http_url,
 )
 from .values import FormValues, Resolved, as_whole_number, resolve
+from .variants import (
+    MAX_VARIANTS,
+    VARIANT_FIELDS,
+    Cell,
+    GridPlan,
+    Variant,
+    cell_labels,
+    every_model,
+    plan_grid,
+    read_variants,
+    resolutions,
+    seeds,
+    variant_form,
+)
 
 __all__ = [
+    # variants
+    "MAX_VARIANTS",
+    "VARIANT_FIELDS",
+    "Cell",
+    "GridPlan",
+    "Variant",
+    "cell_labels",
+    "every_model",
+    "plan_grid",
+    "read_variants",
+    "resolutions",
+    "seeds",
+    "variant_form",
     # models
     "ACTIONS",
     "ACTION_LABELS",

@@ -7,6 +7,7 @@ they are written; a test checks that each entry has exactly its template's holes
 
 from __future__ import annotations
 
+from .compare import COMPARE
 from .media import MEDIA
 from .net import NET
 from .params import PARAMS
@@ -23,6 +24,7 @@ PARTS: dict[str, dict[str, str]] = {
     "params": PARAMS,
     "net": NET,
     "media": MEDIA,
+    "compare": COMPARE,
 }
 ZH_CN: dict[str, str] = {key: zh for part in PARTS.values() for key, zh in part.items()}
 
