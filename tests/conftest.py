@@ -45,21 +45,6 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-#: Every visible text node and placeholder of the page, trimmed: what a visitor reads.
-VISIBLE_TEXTS = """() => {
-  const out = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const box = node.parentElement;
-    if (box && box.getClientRects().length && node.textContent.trim()) out.push(node.textContent.trim());
-  }
-  for (const el of document.querySelectorAll('[placeholder]')) {
-    if (el.getClientRects().length) out.push(el.getAttribute('placeholder'));
-  }
-  return out;
-}"""
-
-
 @contextmanager
 def opened_page(
     browser: Browser, url: str, locale: str = "en-US", viewport: tuple[int, int] = (1280, 1100)

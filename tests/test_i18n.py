@@ -23,7 +23,7 @@ from playground.web.i18n import EN, I18N, ZH_CN, ZH_CN_LOCALE, model_key
 from playground.web.tab import build_form as _build_form
 from playground.web.view import model_info
 
-from .conftest import VISIBLE_TEXTS, RunningApp, opened_page
+from .conftest import RunningApp, opened_page
 
 #: Names the provider and the API use; a translation keeps them as they are written.
 LATIN_TERMS = (
@@ -125,10 +125,25 @@ def en_page(browser: Browser, app: RunningApp) -> Iterator[Page]:
         yield page
 
 
+#: Every visible text node and placeholder of the page, trimmed: what a visitor reads.
+_VISIBLE_TEXTS = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const box = node.parentElement;
+    if (box && box.getClientRects().length && node.textContent.trim()) out.push(node.textContent.trim());
+  }
+  for (const el of document.querySelectorAll('[placeholder]')) {
+    if (el.getClientRects().length) out.push(el.getAttribute('placeholder'));
+  }
+  return out;
+}"""
+
+
 def _english_left(page: Page) -> set[str]:
     english = {text for key, text in EN.items() if key not in RUNTIME_TEXT_KEYS and key != "header"}
     english.add(EN["header"].split("\n", 1)[1])  # the header's sentence, as Markdown renders it
-    return english & set(page.evaluate(VISIBLE_TEXTS))
+    return english & set(page.evaluate(_VISIBLE_TEXTS))
 
 
 def _open_accordions(page: Page, action: str) -> None:
@@ -179,4 +194,4 @@ def test_the_english_page_stays_english(en_page: Page) -> None:
     expect(page.locator("#generate-run")).to_have_text(EN["run"])
     expect(page.locator("#generate-model input")).to_have_value(EN[model_key(veo.DEFAULT_MODEL)])
     expect(page.get_by_text(EN["intro_generate"])).to_be_visible()
-    assert not any(CJK.search(text) for text in page.evaluate(VISIBLE_TEXTS))
+    assert not any(CJK.search(text) for text in page.evaluate(_VISIBLE_TEXTS))

@@ -31,7 +31,7 @@ from playground.web.view import (
     status_panel,
 )
 
-from .conftest import VISIBLE_TEXTS, RunningApp, opened_page
+from .conftest import RunningApp, opened_page
 from .test_browser import DOCS
 from .test_workspace import box, on_first_screen
 
@@ -178,9 +178,23 @@ def test_example_labels_and_remix_sources_read_in_chinese() -> None:
 
 # -- in Chromium -----------------------------------------------------------------------------------
 
+#: Every visible text node and placeholder of the page, trimmed: what a visitor reads.
+_VISIBLE_TEXTS = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const box = node.parentElement;
+    if (box && box.getClientRects().length && node.textContent.trim()) out.push(node.textContent.trim());
+  }
+  for (const el of document.querySelectorAll('[placeholder]')) {
+    if (el.getClientRects().length) out.push(el.getAttribute('placeholder'));
+  }
+  return out;
+}"""
+
 
 def assert_no_english_run_text(page: Page, *, allowed: set[str] = frozenset()) -> None:
-    texts = page.evaluate(VISIBLE_TEXTS)
+    texts = page.evaluate(_VISIBLE_TEXTS)
     left = english_left(texts) - allowed
     print([t for t in texts if any(p in t for p in left)])
     assert not left, f"English run text left on the zh-CN page: {sorted(left)}"

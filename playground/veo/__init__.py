@@ -43,7 +43,7 @@ from .models import (
 from .prices import Estimate, estimate
 from .reading import MAX_CHOICE_CHARS, Reader, Unreadable, as_flag, described
 from .references import read_callback_events, read_image_urls, split_urls
-from .request import BASE_FIELDS, BuiltRequest, build_request, fields_taken, without_hidden_defaults
+from .request import BASE_FIELDS, BuiltRequest, build_request, fields_taken
 from .rules import (
     RULES,
     Problem,
@@ -84,7 +84,6 @@ __all__ = [
     "resolutions",
     "seeds",
     "variant_form",
-    "without_hidden_defaults",
     # models
     "ACTIONS",
     "ACTION_LABELS",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..texts import text
-from .models import IMAGE_ACTIONS, MODELS_BY_ID, REQUIRED_IMAGES, ModelSpec
+from .models import IMAGE_ACTIONS, REQUIRED_IMAGES, ModelSpec
 from .rules import Problem, check
 from .values import FormValues, Resolved, resolve
 
@@ -63,18 +63,6 @@ class BuiltRequest:
             line = {"field": p.field, "message": p.message}
             said = NEXT_LINE(before=said, **line) if said else FIRST_LINE(**line)
         return said
-
-
-def without_hidden_defaults(form: FormValues) -> FormValues:
-    """Leave out what a tab hides for this model rather than refuse it: audio where the model takes
-    none, and a sample count of one where it takes no count (any other count is still refused)."""
-    spec = MODELS_BY_ID.get(form.model)
-    taken = fields_taken(spec, form.action) if spec else None
-    if taken is not None and "generate_audio" not in taken:
-        form.generate_audio = None
-    if taken is not None and "sample_count" not in taken and form.sample_count == 1:
-        form.sample_count = None
-    return form
 
 
 def build_request(form: FormValues) -> BuiltRequest:

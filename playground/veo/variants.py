@@ -14,10 +14,10 @@ from typing import Any
 
 from ..texts import Message, text
 from .capabilities import capabilities
-from .models import CHOICES, get_model, models_for_action
+from .models import CHOICES, MODELS_BY_ID, get_model, models_for_action
 from .prices import Estimate, estimate
 from .reading import Reader, described
-from .request import BuiltRequest, build_request, fields_taken, without_hidden_defaults
+from .request import BuiltRequest, build_request, fields_taken
 from .rules import Problem
 from .values import FormValues
 
@@ -119,13 +119,22 @@ def variant_form(variant: Variant, action: str, prompt: str, frames: Mapping[str
     """The form one cell sends: the grid's prompt and frames with the variant's settings.
 
     A setting given is sent and judged by the rules, so a seed on a model without one is refused as
-    the named endpoints refuse it; what a tab hides for that model is left out as they leave it out.
+    the named endpoints refuse it; only the "off" values of audio and samples (a control a tab
+    hides for that model) are left out, as the endpoints leave out their defaults.
     """
     form = FormValues(model=variant.model, action=action, prompt=prompt, **dict(frames or {}))
+    spec = MODELS_BY_ID.get(variant.model)
+    taken = fields_taken(spec, action) if spec else frozenset(VARIANT_FIELDS)
     for name in VARIANT_FIELDS[1:]:
-        if getattr(variant, name) is not None:
-            setattr(form, name, getattr(variant, name))
-    return without_hidden_defaults(form)
+        value = getattr(variant, name)
+        hidden_default = name not in taken and value in _OFF.get(name, ())
+        if value is not None and not hidden_default:
+            setattr(form, name, value)
+    return form
+
+
+#: Values of a control a tab hides for a model that does not take it: what "not asked for" reads as.
+_OFF: dict[str, tuple[Any, ...]] = {"generate_audio": (False,), "sample_count": (1,)}
 
 
 @dataclass(frozen=True)
@@ -247,12 +256,12 @@ def resolutions(action: str, base: Variant) -> list[Variant]:
 def _fitted(variant: Variant, action: str) -> Variant:
     """``variant`` with its duration, resolution and audio nudged to what its model offers."""
     caps = capabilities(variant.model, action, variant.resolution, variant.duration, variant.generate_audio)
-    taken = fields_taken(get_model(variant.model), action)
+    spec = get_model(variant.model)
     return replace(
         variant,
         resolution=caps.resolution.value,
         duration=caps.duration.value,
-        generate_audio=caps.audio.value if "generate_audio" in taken else None,
-        negative_prompt=variant.negative_prompt if "negative_prompt" in taken else None,
-        seed=variant.seed if "seed" in taken else None,
+        generate_audio=caps.audio.value if "generate_audio" in fields_taken(spec, action) else None,
+        negative_prompt=variant.negative_prompt if "negative_prompt" in fields_taken(spec, action) else None,
+        seed=variant.seed if "seed" in fields_taken(spec, action) else None,
     )

@@ -68,9 +68,15 @@ def _form(
         resize_mode=choice("resize_mode", resize_mode),
         **more,
     )
+    spec = veo.MODELS_BY_ID.get(model_id)
     # Each endpoint has one signature for every model: its defaults for a parameter the model does not take
     # are left out, not refused (a sample_count other than 1 still is).
-    return veo.without_hidden_defaults(form)
+    taken = veo.fields_taken(spec, form.action) if spec else None
+    if taken is not None and "generate_audio" not in taken:
+        form.generate_audio = None
+    if taken is not None and "sample_count" not in taken and samples == 1:
+        form.sample_count = None
+    return form
 
 
 def _uploaded(read: veo.Reader, name: str, upload: Any) -> FileData | dict | None:
