@@ -43,7 +43,7 @@ class Servers:
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("signin")
     shared = root / "shared"
-    config = SimulatorConfig(queue_seconds=0.5, processing_seconds=2.5, progress_steps=4)
+    config = SimulatorConfig(queue_seconds=0.5, processing_seconds=1.5, progress_steps=3)
     with fake_hub(ALICE, BOB) as hub, SimulatorServer.start_new(root / "sim", config) as sim:
         common = {
             "HF_ENDPOINT": hub.url,
@@ -51,6 +51,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             "PLAYGROUND_SECRET": "one deployment, two servers",
             "PLAYGROUND_BUDGET_PER_USER_USD": "0.5",  # one $0.32 run each, not two
             "PLAYGROUND_BUDGET_PER_VISITOR_USD": "5",
+            "SIM_QUEUE_SECONDS": "0.3",  # the demo runs of visitors off the list
+            "SIM_PROCESSING_SECONDS": "1.5",
         }
         plan = {
             "alice": (shared, {"HF_TOKEN": ALICE.token}),

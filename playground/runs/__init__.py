@@ -8,6 +8,7 @@ No Gradio here. :class:`RunService` is the front door; the modules behind it:
 * :mod:`.tracker`: runs driven in the background, outliving the page; :mod:`.store`: their SQLite history;
 * :mod:`.budget`, :mod:`.identity`, :mod:`.ownership`: spending caps, who a visitor is, whose a task is;
 * :mod:`.frames`: the visitor's images and remix sources as URLs the provider fetches;
+* :mod:`.grid`: a compare grid judged whole and started as one group;
 * :mod:`.callbacks`, :mod:`.media_links`: the provider's callback route and signed links to saved videos.
 
 Other layers import from this package (``from ..runs import RunService, Phase``), never from its modules.
@@ -47,6 +48,17 @@ from .frames import (
 )
 from .visitors import Account, AccountKind, RequestFacts, Visitor, Visitors
 from .service import BUDGET_FIELD, GroupStarted, RunService, Started
+from .grid import (
+    GRID_ACTIONS,
+    GridInvalid,
+    GridStarted,
+    frames_given,
+    follow_group,
+    judge_grid,
+    merged_updates,
+    outcome_word,
+    start_grid,
+)
 # isort: on
 
 __all__ = [
@@ -125,4 +137,14 @@ __all__ = [
     "BUDGET_FIELD",
     "RunService",
     "Started",
+    # compare grids
+    "GRID_ACTIONS",
+    "GridInvalid",
+    "GridStarted",
+    "frames_given",
+    "follow_group",
+    "judge_grid",
+    "merged_updates",
+    "outcome_word",
+    "start_grid",
 ]

@@ -210,7 +210,7 @@ def cell_labels(variants: Sequence[Variant]) -> list[str]:
     """Each cell named by what differs between the cells (``veo3.1-fast-official · 4k``), in field order."""
     if not variants:
         return []
-    differing = [f.name for f in fields(Variant) if len({getattr(v, f.name) for v in variants}) > 1]
+    differing = [f.name for f in fields(Variant) if len({_meant(f.name, getattr(v, f.name)) for v in variants}) > 1]
     if len(variants) == 1:
         differing = ["model"]
     labels = []
@@ -218,6 +218,11 @@ def cell_labels(variants: Sequence[Variant]) -> list[str]:
         parts = [_shown(name, getattr(v, name)) for name in differing if getattr(v, name) is not None]
         labels.append(" · ".join(parts) or SAME_SETTINGS())
     return labels
+
+
+def _meant(name: str, value: Any) -> Any:
+    """What a setting amounts to: a model that takes no audio is muted, one that takes no sample count makes one."""
+    return {"generate_audio": False, "sample_count": 1}.get(name) if value is None else value
 
 
 def _shown(name: str, value: Any) -> str:

@@ -70,6 +70,28 @@ def _action(record: RunRecord, lang: Lang) -> str:
     return say(veo.ACTION_LABELS.get(record.action, record.action), lang)
 
 
+GROUP_TAG = text("web.history.group_tag", "compare {group} · cell {cell}")
+GROUP_LINE = text("web.history.group_line", "One of a compare grid of {count}:")
+
+
+def _group_tag(record: RunRecord, lang: Lang) -> str:
+    if not record.group_id:
+        return ""
+    tag = say(GROUP_TAG(group=record.group_id[:6], cell=(record.group_index or 0) + 1), lang)
+    return f" · ▦ {tag}"
+
+
+def group_lines(records: list[RunRecord], lang: Lang = Lang.EN) -> str:
+    """The cells of a grid, one line each, under a run's details: the grid is kept as one group."""
+    if len(records) < 2:
+        return ""
+    cells = [
+        f"{(r.group_index or 0) + 1}. `{html.escape(r.model)}` · {say(r.phase.label, lang)} · {_cost(r, lang)}"
+        for r in records
+    ]
+    return f"{say(GROUP_LINE(count=len(records)), lang)}\n\n" + "  \n".join(cells)
+
+
 def caption(record: RunRecord, lang: Lang = Lang.EN) -> str:
     body = record.request
     duration = say(SECONDS(seconds=body["duration"]), lang) if body.get("duration") else None
@@ -77,7 +99,7 @@ def caption(record: RunRecord, lang: Lang = Lang.EN) -> str:
     phase = say(record.phase.label, lang)
     return (
         f"{_PHASE_MARK.get(record.phase, '')} {phase} · {_action(record, lang)} · {_cost(record, lang)} · "
-        f"{record.model} {shape}"
+        f"{record.model} {shape}{_group_tag(record, lang)}"
     )
 
 

@@ -39,6 +39,7 @@ from .history import (
     HistoryView,
     caption,
     details,
+    group_lines,
 )
 from .media_view import page_root
 from .session import language, request_facts
@@ -81,14 +82,14 @@ class HistoryTab:
         v.copy_btn.click(
             self.copy_settings,
             inputs=[p.visitor, v.selected],
-            outputs=self._form_outputs(),
+            outputs=self.form_outputs(),
             api_visibility="private",
             queue=False,
         )
         v.remix_btn.click(
             self.use_as_remix,
             inputs=[p.visitor, v.selected],
-            outputs=self._form_outputs(),
+            outputs=self.form_outputs(),
             api_visibility="private",
             queue=False,
         )
@@ -110,7 +111,7 @@ class HistoryTab:
             show_progress="hidden",
         )
 
-    def _form_outputs(self) -> list[Any]:
+    def form_outputs(self) -> list[Any]:
         outputs: list[Any] = [self.tabs]
         for handlers in self.handlers.values():
             outputs += handlers.form.inputs() + handlers.capability_outputs()
@@ -157,9 +158,16 @@ class HistoryTab:
             record.run_id,
             gr.update(visible=True),
             video,
-            details(record, lang=language(request)),
+            await self._details(record, request),
             json.dumps(record.request, indent=2, ensure_ascii=False),
         )
+
+    async def _details(self, record: RunRecord, request: gr.Request) -> str:
+        text = details(record, lang=language(request))
+        if not record.group_id:
+            return text
+        siblings = await self.ctx.group_runs(record.owner, record.group_id)
+        return f"{text}\n\n{group_lines(siblings, language(request))}"
 
     # -- acting -----------------------------------------------------------------------------------
 

@@ -24,8 +24,17 @@ WORKSPACE_CSS = """
 /* Timings and task id on one line under the bar. */
 .status-box .timing, .status-box .task-id { display: inline-block; margin-right: 14px; }
 .videos { gap: 8px; }
+/* Compare: one line per variant, and cells whose heading keeps its height as the run fills it in. */
+.variant-row { gap: 6px; align-items: flex-end; flex-wrap: nowrap !important; }
+.variant-row .form { min-width: 0; }
+.compare-grid { gap: 8px; align-items: flex-start; }
+.compare-cell { gap: 4px; }
+.cell-status { min-height: 84px; font-size: 0.92em; }
+.cell-status progress { width: 100%; }
+.cell-status .task-id code { font-size: 0.85em; }
 @media (max-width: 720px) {
   .result-pane { position: static; }
+  .variant-row { flex-wrap: wrap !important; }
 }
 """
 

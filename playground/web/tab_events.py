@@ -428,6 +428,8 @@ class TabHandlers:
         ids = [p.get("run_id") for p in pending if isinstance(p, dict) and p.get("action") == self.form.action]
         candidates = [r for r in [await store.call(store.owned_run, owner, i) for i in ids if i] if r]
         candidates += [r for r in await store.call(store.unfinished, owner) if r.action == self.form.action]
+        # A cell of a compare grid resumes in its grid, not in the tab of its action.
+        candidates = [r for r in candidates if not r.group_id]
         return max(candidates, key=lambda r: r.created_at, default=None)
 
     async def _follow(self, run: TrackedRun, data: dict, root: str, lang: Lang) -> AsyncIterator[dict]:

@@ -13,6 +13,8 @@ import gradio as gr
 from .. import veo
 from ..runs import RunService
 from . import api
+from .compare import CompareView, create_compare_ui
+from .compare_events import CompareTab
 from .history import HistoryView, create_history_ui
 from .history_events import HistoryTab
 from .i18n import t
@@ -24,16 +26,18 @@ from .tab import TabView, create_tab_ui
 from .tab_events import TabHandlers
 
 
-def _create_tabs(destination: str) -> tuple[gr.Tabs, dict[str, TabView], gr.Tab, HistoryView]:
-    """The tab strip: one tab per action, then History. Layout only."""
+def _create_tabs(destination: str) -> tuple[gr.Tabs, dict[str, TabView], CompareView, gr.Tab, HistoryView]:
+    """The tab strip: one tab per action, Compare, then History. Layout only."""
     views: dict[str, TabView] = {}
     with gr.Tabs() as tabs:
         for action in veo.ACTIONS:
             with gr.Tab(t(f"tab_{action}"), id=action, elem_id=f"tab-{action}"):
                 views[action] = create_tab_ui(action, destination)
+        with gr.Tab(t("tab_compare"), id="compare", elem_id="tab-compare") as compare_tab:
+            compare_view = create_compare_ui(compare_tab)
         with gr.Tab(t("tab_history"), id="history", elem_id="tab-history") as history_tab:
             history_view = create_history_ui()
-    return tabs, views, history_tab, history_view
+    return tabs, views, compare_view, history_tab, history_view
 
 
 def _wire(
@@ -41,10 +45,11 @@ def _wire(
     page: PageState,
     tabs: gr.Tabs,
     views: dict[str, TabView],
+    compare_view: CompareView,
     history_tab: gr.Tab,
     history_view: HistoryView,
 ) -> None:
-    """Every event, in the order the page has always registered them: the page, each tab, History.
+    """Every event, in the order the page has always registered them: the page, each tab, History, Compare.
 
     Gradio runs the listeners of one trigger (the page's load, a key change) in that order.
     """
@@ -52,7 +57,9 @@ def _wire(
     tab_handlers = {action: TabHandlers(ctx, view, page) for action, view in views.items()}
     for handlers in tab_handlers.values():
         handlers.wire(loaded)
-    HistoryTab(ctx, history_view, page, tabs, tab_handlers).wire(history_tab, loaded)
+    history = HistoryTab(ctx, history_view, page, tabs, tab_handlers)
+    history.wire(history_tab, loaded)
+    CompareTab(ctx, compare_view, page, history).wire(loaded)
     wire_recent_prompts(ctx, page, views, loaded)
     wire_visitor_language(ctx, views, loaded)
 
@@ -65,7 +72,7 @@ def build_app(ctx: RunService) -> gr.Blocks:
             browser_secret=ctx.browser_secret,
             sign_in=ctx.settings.sign_in,
         )
-        tabs, views, history_tab, history_view = _create_tabs(ctx.frames.destination_text())
-        _wire(ctx, page, tabs, views, history_tab, history_view)
+        tabs, views, compare_view, history_tab, history_view = _create_tabs(ctx.frames.destination_text())
+        _wire(ctx, page, tabs, views, compare_view, history_tab, history_view)
         api.register(ctx, demo)
     return demo

@@ -186,7 +186,7 @@ def mode_banner(conn: Connection | None, visitor: Visitor | None = None, lang: L
     return f"<div class='mode live' id='mode-banner'>{_spaced(lang, say(live(), lang), who)}</div>"
 
 
-def _seconds(value: float, lang: Lang) -> str:
+def said_seconds(value: float, lang: Lang) -> str:
     value = int(round(value))
     if value >= 60:
         return say(MINUTES(minutes=value // 60, seconds=f"{value % 60:02d}"), lang)
@@ -222,11 +222,11 @@ def status_panel(update: RunUpdate | None, note: str = "", lang: Lang = Lang.EN)
         )
     timing = []
     if update.task_id:
-        timing.append(say(QUEUED_FOR(time=_seconds(update.queued_seconds, lang)), lang))
+        timing.append(say(QUEUED_FOR(time=said_seconds(update.queued_seconds, lang)), lang))
     if update.processing_seconds:
-        timing.append(say(PROCESSING_FOR(time=_seconds(update.processing_seconds, lang)), lang))
+        timing.append(say(PROCESSING_FOR(time=said_seconds(update.processing_seconds, lang)), lang))
     if update.eta_seconds is not None and update.phase == Phase.PROCESSING:
-        timing.append(say(ETA(time=_seconds(update.eta_seconds, lang)), lang))
+        timing.append(say(ETA(time=said_seconds(update.eta_seconds, lang)), lang))
     if timing:
         parts.append(f"<div class='timing'>{' · '.join(timing)}</div>")
     if update.task_id:
