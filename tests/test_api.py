@@ -29,7 +29,15 @@ def _first_frame_rgb(video_path: str) -> tuple[float, float, float]:
 
 def test_endpoints_are_named_and_documented(client: Client) -> None:
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
-    assert set(endpoints) == {"/generate", "/image2video", "/first_last_frame", "/remix", "/estimate"}
+    assert set(endpoints) == {
+        "/generate",
+        "/image2video",
+        "/first_last_frame",
+        "/remix",
+        "/estimate",
+        "/compare",
+        "/compare_estimate",
+    }
 
 
 @pytest.mark.parametrize(

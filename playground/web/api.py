@@ -1,4 +1,5 @@
-"""Named endpoints for ``gradio_client``: one per action, plus the cost estimate.
+"""Named endpoints for ``gradio_client``: one per action, plus the cost estimate (the compare grid's two are
+in :mod:`.compare_api`, registered from here).
 
 They run the same catalog, frames and client code as the page; a failed or refused run raises
 ``gr.Error`` with the same message the page shows. Every action endpoint also takes ``image_urls``,
@@ -10,14 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
-from gradio import utils as gradio_utils
 from gradio.data_classes import FileData
 
 from .. import veo
 from ..runs import PENDING_FRAME_URL, FrameError, Phase, RunService
 from ..veo import FormValues
+from .compare_api import register_compare
 from .media_view import api_file, page_root
 from .session import request_facts
+from .uploads import upload_path, uploaded
 from .view import estimate_form
 
 Result = tuple[list[FileData], dict]
@@ -79,24 +81,6 @@ def _form(
     return form
 
 
-def _uploaded(read: veo.Reader, name: str, upload: Any) -> FileData | dict | None:
-    """An upload argument, if it names a file this request uploaded (gradio_client's ``handle_file`` puts
-    it in Gradio's upload folder). gr.api passes the caller's JSON through unchecked, so
-    ``{"path": "/any/file/on/the/server.png"}`` would otherwise be read, checked as an image and sent on:
-    another visitor's frame, or any picture on this machine, in the caller's video."""
-    if upload is None:
-        return None
-    path = upload.get("path") if isinstance(upload, dict) else getattr(upload, "path", None)
-    if not isinstance(path, str) or not path:
-        return read.refuse(name, f"{name} must be an uploaded file; got {veo.described(upload)}")
-    if not gradio_utils.is_in_or_equal(gradio_utils.abspath(path), gradio_utils.get_upload_folder()):
-        return read.refuse(
-            name,
-            f"{name} must be a file uploaded with this call (gradio_client's handle_file), not a path on the server",
-        )
-    return upload
-
-
 def _list_fields(
     read: veo.Reader, image_urls: Any, callback_url: Any, callback_events: Any
 ) -> tuple[list[Reference], dict[str, Any]]:
@@ -105,7 +89,7 @@ def _list_fields(
     Links are judged by the rules and fetched by the frames' code; an upload must be one of this call's.
     """
     items = read.using(veo.read_image_urls, "image_urls", image_urls) or []
-    references = [(_uploaded(read, "image_urls", i), "") if isinstance(i, dict) else (None, i) for i in items]
+    references = [(uploaded(read, "image_urls", i), "") if isinstance(i, dict) else (None, i) for i in items]
     events = read.using(veo.read_callback_events, "callback_events", callback_events)
     url = read.text("callback_url", callback_url).strip() or None
     return references, {"callback_url": url, "callback_events": events}
@@ -115,13 +99,6 @@ def _readable(read: veo.Reader) -> None:
     """Refuse the call, before anything is uploaded or sent, when an argument has the wrong type."""
     if read.problems:
         raise gr.Error("Not submitted: " + read.message())
-
-
-def _upload_path(upload: FileData | dict | None) -> str | None:
-    """gr.api hands uploads over as FileData or as its dict form."""
-    if upload is None:
-        return None
-    return upload.get("path") if isinstance(upload, dict) else upload.path
 
 
 async def _run(
@@ -149,11 +126,11 @@ async def _run(
             await ctx.frames.remix_url(conn, owner, form.first_frame_image or "")
         for field, (upload, url) in frames.items():
             hosted, _, _ = await ctx.frames.frame_url(
-                conn, field, _upload_path(upload), url, form.aspect_ratio or "16:9"
+                conn, field, upload_path(upload), url, form.aspect_ratio or "16:9"
             )
             setattr(form, field, hosted)
         if references:
-            given = [(_upload_path(upload), url) for upload, url in references]
+            given = [(upload_path(upload), url) for upload, url in references]
             form.image_urls, _ = await ctx.frames.reference_urls(conn, given, form.aspect_ratio or "16:9")
     except FrameError as exc:
         raise gr.Error(f"Not submitted: {exc}") from exc
@@ -248,7 +225,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         )
         frames = {
             "first_frame_image": (
-                _uploaded(read, "first_frame", first_frame),
+                uploaded(read, "first_frame", first_frame),
                 read.text("first_frame_url", first_frame_url),
             )
         }
@@ -297,11 +274,11 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         )
         frames = {
             "first_frame_image": (
-                _uploaded(read, "first_frame", first_frame),
+                uploaded(read, "first_frame", first_frame),
                 read.text("first_frame_url", first_frame_url),
             ),
             "last_frame_image": (
-                _uploaded(read, "last_frame", last_frame),
+                uploaded(read, "last_frame", last_frame),
                 read.text("last_frame_url", last_frame_url),
             ),
         }
@@ -382,3 +359,4 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
     for fn in (generate, image2video, first_last_frame, remix):
         gr.api(fn, api_name=fn.__name__, concurrency_limit=None)
     gr.api(estimate, api_name="estimate", queue=False)
+    register_compare(ctx, demo)
