@@ -13,6 +13,10 @@ real loopback HTTP, and printed in a table beside its target:
   ``gradio_client`` while the cost readout is timed, through ``/estimate`` and through the
   page's own readout event; the process's RSS, tasks completed, lost and submitted twice.
 - ``large-result``: peak RSS growth while :func:`runs.download_results` streams a 200 MB result.
+- ``compare``: an 8-cell compare grid's overhead over one run, in-process on the demo run service:
+  from the simulator marking the last cell completed to :func:`runs.merged_updates` yielding the
+  last cell finished, beside the same for one run (median, max, over ``--grids``); the grid's time
+  from submit to every cell holding a task id.
 
 It lives outside the ``playground`` package: the app never imports it. The tests reuse what they
 share with it: :func:`load_app` (``tests/test_load.py``), :func:`served_hub` and

@@ -8,12 +8,13 @@ import sys
 
 from . import __doc__ as OVERVIEW
 from .cold_start import cold_start
+from .compare import compare
 from .completion import CompletionPlan, completion
 from .large_result import large_result
 from .load import drive_and_print, many_tasks
 from .report import Figure, table
 
-SECTIONS = ("cold-start", "completion", "callbacks", "many-tasks", "large-result")
+SECTIONS = ("cold-start", "completion", "callbacks", "many-tasks", "large-result", "compare")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -30,6 +31,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--expected", type=float, default=90.0, help="PollPolicy.expected_seconds for them")
     parser.add_argument("--load-tasks", type=int, default=50, help="concurrent tasks through the app")
     parser.add_argument("--large-mb", type=int, default=200, help="size of the large result")
+    parser.add_argument("--grids", type=int, default=5, help="8-cell grids (and single runs) for compare")
     # The load driver's own process (see load_app): not a section, so left out of --help.
     parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--prefix", default="load", help=argparse.SUPPRESS)
@@ -49,6 +51,8 @@ def run(args: argparse.Namespace) -> list[Figure]:
         figures += many_tasks(args.load_tasks)
     if "large-result" in chosen:
         figures += large_result(args.large_mb)
+    if "compare" in chosen:
+        figures += compare(args.grids)
     return figures
 
 

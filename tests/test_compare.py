@@ -47,8 +47,12 @@ def open_compare(page: Page, label: str = "Compare") -> None:
 
 
 def pick(page: Page, n: int, control: str, value: str) -> None:
-    page.locator(f"#variant-{n}-{control} input").click()
-    page.get_by_role("option", name=value, exact=True).click()
+    box = page.locator(f"#variant-{n}-{control} input")
+    box.click()
+    # The list of this dropdown, by its id: another dropdown's list may still be closing.
+    options = page.locator(f"#{box.get_attribute('aria-controls')}")
+    options.get_by_role("option", name=value, exact=True).click()
+    expect(box).to_have_value(value)
 
 
 def three_models(page: Page, prompt: str) -> None:
@@ -137,3 +141,16 @@ def test_a_grid_resumes_after_a_refresh(browser: Browser, priced_app: RunningApp
         open_compare(page)
         wait_for_cells(page, 2)
         expect(page.locator("#generate-status")).not_to_contain_text("task-wave")  # not resumed as a tab's run
+
+
+def test_the_grid_reads_in_chinese(browser: Browser, priced_app: RunningApp) -> None:
+    with opened_page(browser, priced_app.url, locale="zh-CN", viewport=(1440, 900)) as page:
+        open_compare(page, "对比")
+        three_models(page, "雨中的纸船")
+        cost = page.locator("#compare-cost")
+        expect(cost).to_contain_text("$1.21，共 3 个视频")
+        expect(page.locator("#compare-run")).to_have_text("全部运行")
+        for english in ("for 3 video(s)", "Run all", "Variant 1", "Add a variant", "Quick variants"):
+            expect(page.locator("#tab-compare")).not_to_contain_text(english)
+        if DOCS is not None:
+            page.screenshot(path=str(DOCS / "compare-zh.png"), full_page=True)

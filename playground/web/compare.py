@@ -104,7 +104,7 @@ class CompareView:
 def _variant_row(n: int, visible: bool) -> VariantRow:
     """One line per variant; a fresh page offers the first models that can do text to video."""
     spec = veo.models_for_action("generate")[n - 1 if n <= 2 else 0]
-    small = dict(min_width=92, scale=1)
+    small = dict(min_width=100, scale=1)
     with gr.Row(visible=visible, equal_height=True, elem_classes=["variant-row"], elem_id=f"variant-{n}") as row:
         model = gr.Dropdown(
             [m.id for m in veo.models_for_action("generate")],
@@ -126,7 +126,8 @@ def _variant_row(n: int, visible: bool) -> VariantRow:
             value=spec.default_resolution,
             label=t("resolution"),
             elem_id=f"variant-{n}-resolution",
-            **small,
+            min_width=112,
+            scale=1,
         )
         aspect = gr.Dropdown(
             list(veo.ASPECT_RATIOS), value="16:9", label=t("compare_aspect"), elem_id=f"variant-{n}-aspect", **small
@@ -137,7 +138,7 @@ def _variant_row(n: int, visible: bool) -> VariantRow:
         negative = gr.Textbox(
             label=t("compare_neg"), elem_id=f"variant-{n}-negative", visible=False, min_width=120, scale=2
         )
-        remove = gr.Button("✕", size="sm", elem_id=f"variant-{n}-remove", min_width=40, scale=0)
+        remove = gr.Button(t("compare_remove"), size="sm", elem_id=f"variant-{n}-remove", min_width=60, scale=0)
     return VariantRow(row, model, duration, resolution, aspect, samples, seed, audio, negative, remove)
 
 

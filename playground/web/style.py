@@ -26,7 +26,9 @@ WORKSPACE_CSS = """
 .videos { gap: 8px; }
 /* Compare: one line per variant, and cells whose heading keeps its height as the run fills it in. */
 .variant-row { gap: 6px; align-items: flex-end; flex-wrap: nowrap !important; }
-.variant-row .form { min-width: 0; }
+/* The controls share what the remove button leaves; they wrap inside their own box, never past it. */
+.variant-row > .form { flex: 1 1 0% !important; min-width: 0 !important; }
+.variant-row > button { flex: 0 0 auto !important; align-self: center; }
 .compare-grid { gap: 8px; align-items: flex-start; }
 .compare-cell { gap: 4px; }
 .cell-status { min-height: 84px; font-size: 0.92em; }
