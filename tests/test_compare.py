@@ -154,3 +154,25 @@ def test_the_grid_reads_in_chinese(browser: Browser, priced_app: RunningApp) -> 
             expect(page.locator("#tab-compare")).not_to_contain_text(english)
         if DOCS is not None:
             page.screenshot(path=str(DOCS / "compare-zh.png"), full_page=True)
+
+
+def test_cancel_all_stops_every_queued_cell_and_shows_the_refund(browser: Browser, priced_app: RunningApp) -> None:
+    priced_app.sim.config.queue_seconds = 30
+    try:
+        with opened_page(browser, priced_app.url) as page:
+            open_compare(page)
+            page.fill("#compare-prompt textarea", "a slow tide over black sand")
+            page.locator("#compare-run").click()
+            for n in (1, 2):
+                expect(page.locator(f"#cell-{n}-status .cell-status")).to_have_attribute(
+                    "data-phase", "queued", timeout=15_000
+                )
+            page.locator("#compare-cancel").click()
+            for n, refund in ((1, "$1.28"), (2, "$0.64")):  # 8 s at 1080p muted, from the seed table
+                cell = page.locator(f"#cell-{n}-status .cell-status")
+                expect(cell).to_have_attribute("data-phase", "cancelled", timeout=15_000)
+                expect(cell).to_contain_text(f"Refunded {refund}")
+            expect(page.locator("#compare-run-status")).to_contain_text("2 of 2 cells finished · 0 completed")
+            expect(page.locator("#compare-run")).to_be_enabled()
+    finally:
+        priced_app.sim.config.queue_seconds = 0.6
