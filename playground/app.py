@@ -71,6 +71,7 @@ class Playground:
         if resumed:
             log.info("resumed %d unfinished run(s) from the history", resumed)
         yield
+        await self.context.boards.close()
         await self.context.tracker.close()
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ No Gradio here. :class:`RunService` is the front door; the modules behind it:
 * :mod:`.tracker`: runs driven in the background, outliving the page; :mod:`.store`: their SQLite history;
 * :mod:`.budget`, :mod:`.identity`, :mod:`.ownership`: spending caps, who a visitor is, whose a task is;
 * :mod:`.frames`: the visitor's images and remix sources as URLs the provider fetches;
+* :mod:`.board`: a storyboard reserved whole and run shot by shot, going on after a restart;
 * :mod:`.grid`: a compare grid judged whole and started as one group;
 * :mod:`.callbacks`, :mod:`.media_links`: the provider's callback route and signed links to saved videos.
 
@@ -47,6 +48,7 @@ from .frames import (
     RemixFrom,
 )
 from .visitors import Account, AccountKind, RequestFacts, Visitor, Visitors
+from .board import BoardInvalid, BoardProgress, BoardRunner, BoardStarted
 from .service import BUDGET_FIELD, GroupStarted, RunService, Started
 from .grid import (
     GRID_ACTIONS,
@@ -137,6 +139,11 @@ __all__ = [
     "BUDGET_FIELD",
     "RunService",
     "Started",
+    # storyboards
+    "BoardInvalid",
+    "BoardProgress",
+    "BoardRunner",
+    "BoardStarted",
     # compare grids
     "GRID_ACTIONS",
     "GridInvalid",

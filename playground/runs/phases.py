@@ -22,6 +22,8 @@ class Phase(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     TIMEOUT = "timeout"
+    #: A storyboard's later shot, reserved with the board and sent once the shot before has its video.
+    WAITING = "waiting"
     #: The submit may or may not have reached the provider: the history shows it, nothing retries it.
     UNCERTAIN = "uncertain"
     ERROR = "error"
@@ -63,6 +65,8 @@ class Mode(StrEnum):
 
 
 class GroupKind(StrEnum):
-    """What a group of runs started together is: the runs of a compare grid."""
+    """What a group of runs started together is: a compare grid or a storyboard."""
 
     COMPARE = "compare"
+    #: The shots of a storyboard, in order: each continues the one before it.
+    STORYBOARD = "storyboard"

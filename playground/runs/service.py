@@ -17,6 +17,7 @@ from ..net import callback_refusal
 from ..settings import Settings
 from ..veo import BuiltRequest, estimate
 from ..wave import PollPolicy
+from .board import BoardRunner
 from .budget import Budget
 from .connection import Connection, choose_connection, connection_for_record, key_fingerprint, outsider_connection
 from .engine import RunUpdate
@@ -69,8 +70,10 @@ class RunService:
     visitors: Visitors = field(init=False)
     tracker: RunTracker = field(init=False)
     budget: Budget = field(init=False)
+    boards: BoardRunner = field(init=False)
 
     def __post_init__(self) -> None:
+        self.boards = BoardRunner(self)
         self.tracker = RunTracker(self.settings, self.store, self.media_dir, self.poll_policy, self.callbacks)
         self.budget = Budget(self.settings, self.store)
         self.visitors = Visitors(self.settings, self.identities.address_key)
@@ -130,13 +133,16 @@ class RunService:
                     charged=False,
                     message=DEMO_GONE,
                 )
-        return await self.tracker.resume_unfinished(self.connection_for_record)
+        resumed = await self.tracker.resume_unfinished(self.connection_for_record)
+        await self.boards.resume()  # after the tracker, so a board waits on its shot being polled again
+        return resumed
 
     def poll_policy(self, conn: Connection) -> PollPolicy:
         expected = (self.settings.sim_queue_seconds + self.settings.sim_processing_seconds) if conn.simulated else 90.0
         return PollPolicy(expected_seconds=expected, deadline=self.settings.poll_deadline)
 
-    def _record(self, conn: Connection, visitor: Visitor, built: BuiltRequest, sent: dict) -> RunRecord:
+    def new_record(self, conn: Connection, visitor: Visitor, built: BuiltRequest, sent: dict) -> RunRecord:
+        """The record a run starts with: whose it is, which key, what it sends and what it is estimated to cost."""
         assert built.resolved is not None
         return RunRecord(
             owner=visitor.owner,
@@ -165,7 +171,7 @@ class RunService:
         if isinstance(visitor, str):
             visitor = Visitor(visitor)
         sent, ticket = self.tracker.prepare(built.body, conn)
-        record = self._record(conn, visitor, built, sent)
+        record = self.new_record(conn, visitor, built, sent)
         outcome = await self.budget.reserve(conn, visitor, record)
         if not isinstance(outcome, Reserved):
             self.tracker.discard(ticket)
@@ -193,7 +199,7 @@ class RunService:
                 return Refused(refused_callback, "callback_url")
             sent, ticket = self.tracker.prepare(built.body, conn)
             prepared.append(ticket)
-            record = self._record(conn, visitor, built, sent)
+            record = self.new_record(conn, visitor, built, sent)
             record.group_id, record.group_kind, record.group_index = group_id, kind, index
             records.append(record)
         outcome = await self.budget.reserve_group(conn, visitor, records)

@@ -354,6 +354,14 @@ class RunStore:
             ).fetchall()
         return [RunRecord.from_row(r) for r in rows]
 
+    def waiting_groups(self, kind: str) -> list[tuple[str, str]]:
+        """(owner, group id) of every group of ``kind`` with a run still waiting to be sent (a board to go on with)."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT DISTINCT owner, group_id FROM runs WHERE group_kind = ? AND phase = ?", (kind, Phase.WAITING)
+            ).fetchall()
+        return [(r["owner"], r["group_id"]) for r in rows]
+
     def runs_of_task(self, task_id: str) -> list[RunRecord]:
         with self._connect() as db:
             rows = db.execute("SELECT * FROM runs WHERE task_id = ? ORDER BY created_at", (task_id,)).fetchall()

@@ -54,6 +54,20 @@ from .rules import (
     has_control_characters,
     is_http_url,
 )
+from .storyboard import (
+    MAX_SHOTS,
+    MIN_SHOTS,
+    PENDING_CLIP_URL,
+    BoardPlan,
+    BoardSettings,
+    Shot,
+    ShotPlan,
+    board_models,
+    plan_board,
+    read_shots,
+    shot_action,
+    shot_form,
+)
 from .values import FormValues, Resolved, as_whole_number, resolve
 from .variants import (
     MAX_VARIANTS,
@@ -71,6 +85,19 @@ from .variants import (
 )
 
 __all__ = [
+    # storyboards
+    "MAX_SHOTS",
+    "MIN_SHOTS",
+    "PENDING_CLIP_URL",
+    "BoardPlan",
+    "BoardSettings",
+    "Shot",
+    "ShotPlan",
+    "board_models",
+    "plan_board",
+    "read_shots",
+    "shot_action",
+    "shot_form",
     # variants
     "MAX_VARIANTS",
     "VARIANT_FIELDS",

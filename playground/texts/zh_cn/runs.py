@@ -29,6 +29,7 @@ RUNS: dict[str, str] = {
     "runs.phases.cancelled": "已取消",
     "runs.phases.timeout": "超时",
     "runs.phases.uncertain": "结果未知",
+    "runs.phases.waiting": "等待上一个镜头",
     "runs.phases.error": "出错",
     # tracker and store: runs that outlive the page
     "runs.tracker.counted_until_found": (

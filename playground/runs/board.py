@@ -1,0 +1,265 @@
+"""Storyboards run shot by shot: the whole board reserved at once, each shot sent when the one before has its video.
+
+Every shot is an ordinary run (its own record, poll, files and refund), recorded with the board as
+one group when the board starts, so the budget sees the whole board's price at once. A later shot
+waits in the history (``Phase.WAITING``) with the request it will send; when the shot before ends
+with a video, the request gets that clip's link and is sent. A board outlives the page (the driver
+is a background task) and the process: after a restart :meth:`BoardRunner.resume` goes on from the
+next shot that was never sent, so no shot is sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from ..texts import text
+from ..veo import PENDING_CLIP_URL, BoardPlan, BoardSettings, FormValues, Shot, plan_board
+from .engine import RunUpdate
+from .frames import PENDING_FRAME_URL, FrameError, FrameInputs
+from .ownership import Refused
+from .phases import GroupKind, Mode, Phase
+from .record import RunRecord
+from .store import GroupReserved
+from .tracker import TrackedRun
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from ..veo import BuiltRequest
+    from .budget import Budget
+    from .connection import Connection
+    from .frames import FrameResolver
+    from .store import RunStore
+    from .tracker import RunTracker
+    from .visitors import Visitor
+
+
+class BoardServices(Protocol):
+    """What a board needs of the run service (:class:`RunService` is one), named so the two do not import each other."""
+
+    settings: Settings
+    store: RunStore
+    tracker: RunTracker
+    frames: FrameResolver
+    budget: Budget
+
+    def new_record(self, conn: Connection, visitor: Visitor, built: BuiltRequest, sent: dict) -> RunRecord: ...
+
+    def connection_for_record(self, record: RunRecord) -> Connection | None: ...
+
+    async def group_runs(self, visitor: Visitor | str, group_id: str) -> list[RunRecord]: ...
+
+
+WAITING_FOR = text("runs.board.waiting_for", "Waiting for shot {shot} to finish.")
+NOT_RUN = text("runs.board.not_run", "Not run: shot {shot} did not finish with a video (nothing was charged).")
+NOT_RUN_CANCELLED = text("runs.board.not_run_cancelled", "Not run: the board was cancelled (nothing was charged).")
+NEEDS_FIRST_FRAME = text("runs.board.needs_first_frame", "Shot 1 starts from an image: add the first frame.")
+DEMO_BOARD_GONE = text(
+    "runs.board.demo_gone", "Not run: the demo simulator restarted, so the clip before this shot is gone."
+)
+NO_SOURCE = text("runs.board.no_source", "Not run: the clip of shot {shot} has no link to continue from.")
+
+
+@dataclass(frozen=True)
+class BoardInvalid:
+    """A board refused before anything was uploaded or sent; ``plan`` says which shot and why."""
+
+    plan: BoardPlan
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.plan.problems)
+
+
+@dataclass(frozen=True)
+class BoardStarted:
+    plan: BoardPlan
+    group_id: str
+    records: list[RunRecord]
+
+
+@dataclass
+class BoardProgress:
+    """What a page following a board needs: the run of the shot being made now, and when that changes."""
+
+    group_id: str
+    current: TrackedRun | None = None
+    cancelled: bool = False
+    done: bool = False
+    _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    def changed(self) -> None:
+        self._changed.set()
+
+    async def wait(self) -> None:
+        await self._changed.wait()
+        self._changed.clear()
+
+
+class BoardRunner:
+    """Drives every board of this process; holds boards by group id, never a visitor's key."""
+
+    def __init__(self, service: BoardServices) -> None:
+        self.service = service
+        self._boards: dict[str, BoardProgress] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def progress(self, group_id: str) -> BoardProgress | None:
+        return self._boards.get(group_id)
+
+    async def start(
+        self, conn: Connection, visitor: Visitor, settings: BoardSettings, shots: Sequence[Shot], frames: FrameInputs
+    ) -> BoardStarted | BoardInvalid | Refused:
+        """Judge the board, host its first frame, reserve every shot as one group, then drive it."""
+        service = self.service
+        plan = plan_board(settings, shots, service.settings.operator_prices)
+        if not plan.ok:
+            return BoardInvalid(plan)
+        first_frame = None
+        if settings.from_image:
+            if not (frames.first_file or (frames.first_url or "").strip()):
+                return Refused(NEEDS_FIRST_FRAME(), "first_frame_image")
+            values = FormValues(model=settings.model, action="image2video", prompt=shots[0].prompt)
+            values.aspect_ratio = settings.aspect_ratio or "16:9"
+            try:
+                hosted, _ = await service.frames.resolve(conn, visitor.owner, frames, values)
+            except FrameError as exc:
+                return Refused(exc.message, exc.field)
+            first_frame = hosted.get("first_frame_image")
+            if not isinstance(first_frame, str):
+                return Refused(NEEDS_FIRST_FRAME(), "first_frame_image")
+        group_id = uuid.uuid4().hex
+        records = []
+        for index, shot in enumerate(plan.shots):
+            assert shot.built.body is not None
+            body = dict(shot.built.body)
+            if index == 0 and first_frame:
+                body["first_frame_image"] = first_frame
+            record = service.new_record(conn, visitor, shot.built, body)
+            record.group_id, record.group_kind, record.group_index = group_id, GroupKind.STORYBOARD, index
+            record.phase = Phase.WAITING
+            records.append(record)
+        outcome = await service.budget.reserve_group(conn, visitor, records)
+        if not isinstance(outcome, GroupReserved):
+            return Refused(service.budget.refusal(outcome), "budget")
+        self._drive(conn, group_id, outcome.records, 0, None)
+        return BoardStarted(plan, group_id, outcome.records)
+
+    def _drive(self, conn: Connection, group_id: str, records: list[RunRecord], start: int, source: str | None) -> None:
+        progress = self._boards.setdefault(group_id, BoardProgress(group_id))
+        task = asyncio.create_task(self._run(conn, progress, records, start, source))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(
+        self, conn: Connection, progress: BoardProgress, records: list[RunRecord], start: int, source: str | None
+    ) -> None:
+        try:
+            for index in range(start, len(records)):
+                if progress.cancelled:
+                    await self._settle(records[index:], NOT_RUN_CANCELLED())
+                    return
+                final = await self._shot(conn, progress, records[index], source)
+                if final is None or final.phase != Phase.COMPLETED:
+                    await self._settle(records[index + 1 :], NOT_RUN(shot=index + 1))
+                    return
+                source = final.video_urls[0] if final.video_urls else None
+                if source is None and index + 1 < len(records):
+                    await self._settle(records[index + 1 :], NO_SOURCE(shot=index + 1))
+                    return
+        finally:
+            progress.done = True
+            progress.current = None
+            progress.changed()
+
+    async def _shot(
+        self, conn: Connection, progress: BoardProgress, record: RunRecord, source: str | None
+    ) -> RunUpdate | None:
+        """Send one waiting shot (its request gets the clip it continues) and wait for how it ends."""
+        tracker, store = self.service.tracker, self.service.store
+        body = dict(record.request)
+        if body.get("first_frame_image") in (PENDING_CLIP_URL, PENDING_FRAME_URL):
+            if source is None:
+                return None
+            body["first_frame_image"] = source
+        sent, ticket = tracker.prepare(body, conn)
+        record.request, record.phase = sent, Phase.SUBMITTING
+        # Marked as sending before it is sent: a restart from here on never sends it again.
+        await store.call(store.update, record.run_id, request=sent, phase=Phase.SUBMITTING)
+        run = tracker.submit_recorded(conn, record, ticket)
+        return await self._followed(progress, run)
+
+    async def _followed(self, progress: BoardProgress, run: TrackedRun) -> RunUpdate:
+        progress.current = run
+        progress.changed()
+        final = run.latest
+        async for update in run.updates():
+            final = update
+        return final
+
+    async def _settle(self, records: Sequence[RunRecord], message: str) -> None:
+        store = self.service.store
+        for record in records:
+            if record.phase == Phase.WAITING:
+                record.phase = Phase.CANCELLED
+                await store.call(store.update, record.run_id, phase=Phase.CANCELLED, charged=False, message=message)
+
+    async def close(self) -> None:
+        """Stop driving (the process is stopping): waiting shots stay waiting, for :meth:`resume` to go on with."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def cancel(self, owner: str, group_id: str) -> bool:
+        """Stop a board of ``owner``'s after the shot being made (which Cancel on the page may still stop)."""
+        records = await self.service.group_runs(owner, group_id)
+        if not records:
+            return False
+        progress = self._boards.get(group_id)
+        if progress is not None and not progress.done:
+            progress.cancelled = True
+            return True
+        await self._settle([r for r in records if r.phase == Phase.WAITING], NOT_RUN_CANCELLED())
+        return True
+
+    async def resume(self) -> int:
+        """After a restart: go on with every board that has a shot never sent; how many boards."""
+        service, store = self.service, self.service.store
+        resumed = 0
+        for owner, group_id in await store.call(store.waiting_groups, GroupKind.STORYBOARD):
+            records = await service.group_runs(owner, group_id)
+            start = next(i for i, r in enumerate(records) if r.phase == Phase.WAITING)
+            if records[start].mode == Mode.DEMO:  # the embedded simulator starts empty
+                await self._settle(records[start:], DEMO_BOARD_GONE())
+                continue
+            conn = service.connection_for_record(records[start])
+            if conn is None:
+                continue  # its key is the visitor's own: the page goes on with it (see BoardTab)
+            self._boards.setdefault(group_id, BoardProgress(group_id))
+            task = asyncio.create_task(self._go_on(conn, owner, records, start))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            resumed += 1
+        return resumed
+
+    async def _go_on(self, conn: Connection, owner: str, records: list[RunRecord], start: int) -> None:
+        """Wait for the shot before ``start`` (the tracker may be polling it again), then drive from ``start``."""
+        progress = self._boards[records[0].group_id or ""]
+        source = None
+        if start > 0:
+            before = records[start - 1]
+            live = self.service.tracker.live(owner, before.run_id)
+            final = await self._followed(progress, live) if live is not None else None
+            record = await self.service.store.call(self.service.store.owned_run, owner, before.run_id)
+            if record is None or record.phase != Phase.COMPLETED:
+                await self._settle(records[start:], NOT_RUN(shot=start))
+                progress.done = True
+                progress.changed()
+                return
+            urls = final.video_urls if final is not None and final.video_urls else tuple(record.urls)
+            source = urls[0] if urls else None
+        await self._run(conn, progress, records, start, source)
