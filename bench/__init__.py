@@ -17,6 +17,9 @@ real loopback HTTP, and printed in a table beside its target:
   from the simulator marking the last cell completed to :func:`runs.merged_updates` yielding the
   last cell finished, beside the same for one run (median, max, over ``--grids``); the grid's time
   from submit to every cell holding a task id.
+- ``join``: :func:`media.join_clips` on ten 8 s 1080p clips rendered by the simulator's renderer:
+  time to join by stream copy, the join's peak RSS growth (in a fresh process) beside the clips'
+  total size, the output's duration against the sum, and the same join forced to re-encode.
 
 It lives outside the ``playground`` package: the app never imports it. The tests reuse what they
 share with it: :func:`load_app` (``tests/test_load.py``), :func:`served_hub` and

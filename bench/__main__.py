@@ -10,11 +10,12 @@ from . import __doc__ as OVERVIEW
 from .cold_start import cold_start
 from .compare import compare
 from .completion import CompletionPlan, completion
+from .join import join
 from .large_result import large_result
 from .load import drive_and_print, many_tasks
 from .report import Figure, table
 
-SECTIONS = ("cold-start", "completion", "callbacks", "many-tasks", "large-result", "compare")
+SECTIONS = ("cold-start", "completion", "callbacks", "many-tasks", "large-result", "compare", "join")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> list[Figure]:
         figures += large_result(args.large_mb)
     if "compare" in chosen:
         figures += compare(args.grids)
+    if "join" in chosen:
+        figures += join()
     return figures
 
 

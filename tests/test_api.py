@@ -37,6 +37,8 @@ def test_endpoints_are_named_and_documented(client: Client) -> None:
         "/estimate",
         "/compare",
         "/compare_estimate",
+        "/storyboard",
+        "/storyboard_estimate",
     }
 
 

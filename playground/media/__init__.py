@@ -1,4 +1,5 @@
-"""Pictures: checking and normalising the images visitors give, and the posters shown for videos.
+"""Pictures: checking and normalising the images visitors give, the posters shown for videos, and
+joining video clips into one (``join``).
 
 No network and no Gradio: the upload hosts (``net``) and the run service (``runs``) call in here.
 """
@@ -10,14 +11,18 @@ from .images import (
     PreparedImage,
     prepare_image,
 )
+from .join import JoinFailed, JoinResult, join_clips
 from .posters import make_poster, status_card
 
 __all__ = [
     "MAX_BYTES",
     "ImageRejected",
+    "JoinFailed",
+    "JoinResult",
     "PreparedImage",
     "check_against",
     "compare_frames",
+    "join_clips",
     "make_poster",
     "prepare_image",
     "preview_resize",

@@ -14,8 +14,10 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..media import JoinFailed, JoinResult, join_clips
 from ..texts import text
 from ..veo import PENDING_CLIP_URL, BoardPlan, BoardSettings, FormValues, Shot, plan_board
 from .engine import RunUpdate
@@ -24,7 +26,7 @@ from .ownership import Refused
 from .phases import GroupKind, Mode, Phase
 from .record import RunRecord
 from .store import GroupReserved
-from .tracker import TrackedRun
+from .tracker import TrackedRun, board_file
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -87,6 +89,8 @@ class BoardProgress:
 
     group_id: str
     current: TrackedRun | None = None
+    #: The joined video, once every shot has its clip.
+    video: JoinResult | None = None
     cancelled: bool = False
     done: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -106,6 +110,7 @@ class BoardRunner:
         self.service = service
         self._boards: dict[str, BoardProgress] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._joining: dict[str, asyncio.Lock] = {}
 
     def progress(self, group_id: str) -> BoardProgress | None:
         return self._boards.get(group_id)
@@ -170,6 +175,7 @@ class BoardRunner:
                 if source is None and index + 1 < len(records):
                     await self._settle(records[index + 1 :], NO_SOURCE(shot=index + 1))
                     return
+            progress.video = await self.joined(records[0].owner, progress.group_id)
         finally:
             progress.done = True
             progress.current = None
@@ -206,6 +212,26 @@ class BoardRunner:
             if record.phase == Phase.WAITING:
                 record.phase = Phase.CANCELLED
                 await store.call(store.update, record.run_id, phase=Phase.CANCELLED, charged=False, message=message)
+
+    def joined_path(self, record: RunRecord) -> Path:
+        """Where the joined video of the board ``record`` belongs to is kept, beside its shots' files."""
+        return board_file(self.service.tracker.media_dir, record.owner, record.group_id or "")
+
+    async def joined(self, owner: str, group_id: str) -> JoinResult | None:
+        """The board's one video: joined once every shot has its clip (again after a restart), else None."""
+        records = await self.service.group_runs(owner, group_id)
+        if not records or any(r.phase != Phase.COMPLETED or not r.files for r in records):
+            return None
+        dest = self.joined_path(records[0])
+        lock = self._joining.setdefault(group_id, asyncio.Lock())
+        async with lock:  # the page and the API may ask together; one join writes the file
+            if dest.is_file():
+                return JoinResult(dest, sum(r.request.get("duration") or 0 for r in records), True, len(records))
+            try:
+                # Stream copy in a thread: the clips pass through packet by packet, never decoded.
+                return await asyncio.to_thread(join_clips, [Path(r.files[0]) for r in records], dest)
+            except JoinFailed:
+                return None
 
     async def close(self) -> None:
         """Stop driving (the process is stopping): waiting shots stay waiting, for :meth:`resume` to go on with."""

@@ -28,19 +28,22 @@ from fastapi import APIRouter
 from starlette.responses import FileResponse, Response
 
 from ..media import status_card
-from .phases import Phase
+from .phases import GroupKind, Phase
 from .store import RunStore
+from .tracker import board_file
 
 #: A link lasts this long from the moment it is shown (rounded up, see :data:`_EXPIRY_STEP`).
 DEFAULT_LIFETIME_HOURS = 24.0
 LINK_PREFIX = "/media/v"
 CARD_PREFIX = "/media/card"
 POSTER = "poster"
+#: The joined video of a storyboard, named by its first shot's run.
+BOARD = "board"
 #: Expiries are rounded up to this step, so a page that lists its runs again gets the same links
 #: (and the browser's cached posters) instead of new ones every time.
 _EXPIRY_STEP = 900
 _RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_WHICH = re.compile(r"poster|[0-9]{1,2}")
+_WHICH = re.compile(r"poster|board|[0-9]{1,2}")
 _PHASES = frozenset(Phase)
 _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
@@ -56,6 +59,8 @@ class MediaRef:
     @property
     def name(self) -> str:
         """The file name the link ends with: what a download is saved as."""
+        if self.which == BOARD:
+            return "storyboard.mp4"
         return "poster.jpg" if self.which == POSTER else f"sample-{int(self.which) + 1}.mp4"
 
     @property
@@ -106,6 +111,10 @@ class MediaLinks:
     def video(self, root: str, run_id: str, index: int) -> str:
         return root + self.path(run_id, str(index))
 
+    def board(self, root: str, first_shot_run_id: str) -> str:
+        """The joined video of the storyboard whose first shot is ``first_shot_run_id``."""
+        return root + self.path(first_shot_run_id, BOARD)
+
     def poster(self, root: str, run_id: str) -> str:
         return root + self.path(run_id, POSTER)
 
@@ -139,7 +148,10 @@ class MediaLinks:
         record = self.store.get(ref.run_id)
         if record is None:
             return None
-        if ref.which == POSTER:
+        if ref.which == BOARD:
+            first_shot = record.group_kind == GroupKind.STORYBOARD and record.group_index == 0
+            stored = str(board_file(self.media_dir, record.owner, record.group_id or "")) if first_shot else None
+        elif ref.which == POSTER:
             stored = record.poster
         else:
             index = int(ref.which)

@@ -48,6 +48,11 @@ def owner_folder(owner: str) -> str:
     return hashlib.sha256(owner.encode()).hexdigest()[:24]
 
 
+def board_file(media_dir: Path, owner: str, group_id: str) -> Path:
+    """Where a storyboard's joined video is kept: beside its shots' files, in its owner's folder."""
+    return media_dir / owner_folder(owner) / "boards" / f"{group_id}.mp4"
+
+
 @dataclass
 class TrackedRun:
     """One run being driven, and the latest thing known about it."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from .. import veo
-from ..runs import Mode, Phase, RunRecord
+from ..runs import GroupKind, Mode, Phase, RunRecord
 from ..texts import Lang, say, text
 from .i18n import t
 from .media_view import LinkedVideo
@@ -71,25 +71,31 @@ def _action(record: RunRecord, lang: Lang) -> str:
 
 
 GROUP_TAG = text("web.history.group_tag", "compare {group} · cell {cell}")
+BOARD_TAG = text("web.history.board_tag", "storyboard {group} · shot {cell}")
 GROUP_LINE = text("web.history.group_line", "One of a compare grid of {count}:")
+BOARD_LINE = text("web.history.board_line", "A shot of a storyboard of {count}; each shot continues the one before:")
 
 
 def _group_tag(record: RunRecord, lang: Lang) -> str:
     if not record.group_id:
         return ""
-    tag = say(GROUP_TAG(group=record.group_id[:6], cell=(record.group_index or 0) + 1), lang)
-    return f" · ▦ {tag}"
+    board = record.group_kind == GroupKind.STORYBOARD
+    tag = (BOARD_TAG if board else GROUP_TAG)(group=record.group_id[:6], cell=(record.group_index or 0) + 1)
+    return f" · {'▤' if board else '▦'} {say(tag, lang)}"
 
 
 def group_lines(records: list[RunRecord], lang: Lang = Lang.EN) -> str:
-    """The cells of a grid, one line each, under a run's details: the grid is kept as one group."""
+    """The runs of a group, one line each, under a run's details: a grid's cells, or a board's lineage."""
     if len(records) < 2:
         return ""
-    cells = [
+    board = records[0].group_kind == GroupKind.STORYBOARD
+    lines = [
         f"{(r.group_index or 0) + 1}. `{html.escape(r.model)}` · {say(r.phase.label, lang)} · {_cost(r, lang)}"
+        + (f" · “{html.escape(str(r.request.get('prompt', ''))[:40])}”" if board else "")
         for r in records
     ]
-    return f"{say(GROUP_LINE(count=len(records)), lang)}\n\n" + "  \n".join(cells)
+    head = (BOARD_LINE if board else GROUP_LINE)(count=len(records))
+    return f"{say(head, lang)}\n\n" + "  \n".join(lines)
 
 
 def caption(record: RunRecord, lang: Lang = Lang.EN) -> str:

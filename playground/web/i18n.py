@@ -24,6 +24,7 @@ from gradio.i18n import I18nData
 
 from .. import veo
 from .i18n_compare import EN_COMPARE, ZH_COMPARE
+from .i18n_storyboard import EN_STORYBOARD, ZH_STORYBOARD
 
 ZH_CN_LOCALE = "zh-CN"  # the code Gradio's own Chinese texts use, so the browser lands on it
 #: Gradio's own messages share the lookup and have top-level names such as "audio" or "file";
@@ -127,12 +128,14 @@ EN: dict[str, str] = {
     **_EN_PAGE,
     **_EN_HISTORY,
     **EN_COMPARE,
+    **EN_STORYBOARD,
     **{f"tab_{action}": label for action, label in veo.ACTION_LABELS.items()},
     **{model_key(m.id): f"{veo.CHANNEL_LABELS[m.channel]} · {m.name}" for m in veo.MODELS},
 }
 
 ZH_CN: dict[str, str] = {
     **ZH_COMPARE,
+    **ZH_STORYBOARD,
     "header": "# Veo Playground\n通过 Wave 任务 API 调用 Google Veo 3.1 生成视频。按钮旁始终显示本次运行的价格。",
     "key_box": "Wave API 密钥",
     "key_label": "你的 Wave API 密钥",

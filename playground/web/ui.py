@@ -22,12 +22,16 @@ from .locale_events import wire_visitor_language
 from .page_events import wire_page
 from .recent_events import wire_recent_prompts
 from .state import PageState, create_page_ui
+from .storyboard import BoardView, create_storyboard_ui
+from .storyboard_events import BoardTab
 from .tab import TabView, create_tab_ui
 from .tab_events import TabHandlers
 
 
-def _create_tabs(destination: str) -> tuple[gr.Tabs, dict[str, TabView], CompareView, gr.Tab, HistoryView]:
-    """The tab strip: one tab per action, Compare, then History. Layout only."""
+def _create_tabs(
+    destination: str,
+) -> tuple[gr.Tabs, dict[str, TabView], CompareView, BoardView, gr.Tab, HistoryView]:
+    """The tab strip: one tab per action, Compare, Storyboard, then History. Layout only."""
     views: dict[str, TabView] = {}
     with gr.Tabs() as tabs:
         for action in veo.ACTIONS:
@@ -35,9 +39,11 @@ def _create_tabs(destination: str) -> tuple[gr.Tabs, dict[str, TabView], Compare
                 views[action] = create_tab_ui(action, destination)
         with gr.Tab(t("tab_compare"), id="compare", elem_id="tab-compare") as compare_tab:
             compare_view = create_compare_ui(compare_tab)
+        with gr.Tab(t("tab_storyboard"), id="storyboard", elem_id="tab-storyboard") as board_tab:
+            board_view = create_storyboard_ui(board_tab)
         with gr.Tab(t("tab_history"), id="history", elem_id="tab-history") as history_tab:
             history_view = create_history_ui()
-    return tabs, views, compare_view, history_tab, history_view
+    return tabs, views, compare_view, board_view, history_tab, history_view
 
 
 def _wire(
@@ -46,6 +52,7 @@ def _wire(
     tabs: gr.Tabs,
     views: dict[str, TabView],
     compare_view: CompareView,
+    board_view: BoardView,
     history_tab: gr.Tab,
     history_view: HistoryView,
 ) -> None:
@@ -60,6 +67,7 @@ def _wire(
     history = HistoryTab(ctx, history_view, page, tabs, tab_handlers)
     history.wire(history_tab, loaded)
     CompareTab(ctx, compare_view, page, history).wire(loaded)
+    BoardTab(ctx, board_view, page).wire(loaded)
     wire_recent_prompts(ctx, page, views, loaded)
     wire_visitor_language(ctx, views, loaded)
 
@@ -72,7 +80,7 @@ def build_app(ctx: RunService) -> gr.Blocks:
             browser_secret=ctx.browser_secret,
             sign_in=ctx.settings.sign_in,
         )
-        tabs, views, compare_view, history_tab, history_view = _create_tabs(ctx.frames.destination_text())
-        _wire(ctx, page, tabs, views, compare_view, history_tab, history_view)
+        tabs, views, compare_view, board_view, history_tab, history_view = _create_tabs(ctx.frames.destination_text())
+        _wire(ctx, page, tabs, views, compare_view, board_view, history_tab, history_view)
         api.register(ctx, demo)
     return demo
