@@ -24,7 +24,7 @@ import httpx
 from .. import veo
 from ..media import ImageRejected
 from ..net import pinned_request, shared_tls
-from .sources import ReferenceUnavailable, fetch_reference
+from .sources import ReferenceUnavailable, fetch_input, fetch_reference
 
 log = logging.getLogger(__name__)
 Route = Literal["submit", "get", "cancel", "sync", "media", "upload"]
@@ -331,37 +331,57 @@ class Simulator:
         task.done.set()
 
     async def _render(self, task: SimTask) -> list[Path]:
+        from .workers import PREPEND_CLIP  # not at import: ``python -m`` runs workers.py after this package
+
         r = task.resolved
-        refs = [
-            await fetch_reference(url, **self._loopback_rule())
-            for url in (task.body.get("first_frame_image"), task.body.get("last_frame_image"))
-            if url
-        ]
-        # Reference images are fetched as the provider would (a dead link fails the task); without a first
-        # frame the first one opens the clip ("in some scenarios equivalent to first_frame_image").
-        references = [await fetch_reference(url, **self._loopback_rule()) for url in task.body.get("image_urls") or ()]
-        refs = refs or references[:1]
+        refs, clip = await self._inputs(task)
         folder = self.media_dir / task.id
         folder.mkdir(parents=True, exist_ok=True)
+        # A remix answers the source clip followed by the extension, unless ``raw`` asks for the extension alone.
+        source = folder / ".remix-source.mp4" if clip is not None and r.form.raw is not True else None
+        if source is not None:
+            await asyncio.to_thread(source.write_bytes, clip)
+        del clip
         paths = []
-        for index in range(r.samples):
-            spec = dict(
-                prompt=r.prompt,
-                duration=r.duration,
-                aspect_ratio=r.aspect_ratio,
-                audio=r.audio,
-                model=r.model.id,
-                resolution=r.resolution,
-                sample_index=index,
-                sample_count=r.samples,
-                reference_images=tuple(x for x in refs if x),
-            )
-            path = folder / f"sample-{index + 1}.mp4"
-            await _render_elsewhere(path, spec)
-            if self.config.result_bytes and path.stat().st_size < self.config.result_bytes:
-                os.truncate(path, self.config.result_bytes)  # zeros past the MP4: sparse, so cheap
-            paths.append(path)
+        try:
+            for index in range(r.samples):
+                spec: dict[str, Any] = dict(
+                    prompt=r.prompt,
+                    duration=r.duration,
+                    aspect_ratio=r.aspect_ratio,
+                    audio=r.audio,
+                    model=r.model.id,
+                    resolution=r.resolution,
+                    sample_index=index,
+                    sample_count=r.samples,
+                    reference_images=tuple(x for x in refs if x),
+                )
+                if source is not None:
+                    spec[PREPEND_CLIP] = str(source)
+                path = folder / f"sample-{index + 1}.mp4"
+                await _render_elsewhere(path, spec)
+                if self.config.result_bytes and path.stat().st_size < self.config.result_bytes:
+                    os.truncate(path, self.config.result_bytes)  # zeros past the MP4: sparse, so cheap
+                paths.append(path)
+        finally:
+            if source is not None:
+                source.unlink(missing_ok=True)
         return paths
+
+    async def _inputs(self, task: SimTask) -> tuple[list[bytes], bytes | None]:
+        """The reference images a render opens and closes on, and a remix's source clip (``None`` otherwise)."""
+        rule = self._loopback_rule()
+        first, refs = None, []
+        if url := task.body.get("first_frame_image"):
+            first = await fetch_input(url, **rule)
+            refs.append(first.image)
+        if url := task.body.get("last_frame_image"):
+            refs.append(await fetch_reference(url, **rule))
+        # Reference images are fetched as the provider would (a dead link fails the task); without a first
+        # frame the first one opens the clip ("in some scenarios equivalent to first_frame_image").
+        references = [await fetch_reference(url, **rule) for url in task.body.get("image_urls") or ()]
+        clip = first.clip if first is not None and task.resolved.action == "remix" else None
+        return refs or references[:1], clip
 
     async def _send_callback(self, task: SimTask) -> None:
         url = task.body.get("callback_url")

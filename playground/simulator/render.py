@@ -27,7 +27,7 @@ import numpy as np
 
 from .picture import RenderSpec, Scene, digest
 
-__all__ = ["RenderInfo", "RenderSpec", "render_size", "render_video"]
+__all__ = ["RenderInfo", "RenderSpec", "add_audio_stream", "add_video_stream", "render_size", "render_video"]
 
 AUDIO_RATE = 48000
 #: The AAC encoder consumes blocks of this many samples.
@@ -102,7 +102,7 @@ def _encode(
 ) -> None:
     # faststart moves the index in front of the media so a browser can start before the download ends.
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
-        video = _add_video_stream(container, fps, width, height)
+        video = add_video_stream(container, fps, width, height)
         sound = _AudioFeed(container, audio) if audio is not None else None
         for index, yuv in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
@@ -117,9 +117,10 @@ def _encode(
             sound.finish()
 
 
-def _add_video_stream(
+def add_video_stream(
     container: av.container.OutputContainer, fps: int, width: int, height: int
 ) -> av.video.stream.VideoStream:
+    """The H.264 stream every result video has (so a remix's source and extension usually join by stream copy)."""
     stream = container.add_stream(
         "libx264",
         rate=fps,
@@ -140,6 +141,15 @@ def _add_video_stream(
     return stream
 
 
+def add_audio_stream(container: av.container.OutputContainer) -> av.audio.stream.AudioStream:
+    """The AAC stream of a video with sound: stereo at ``AUDIO_RATE``, fed blocks of ``AUDIO_BLOCK`` samples."""
+    # The "fast" coder sounds the same on a synthetic chord and costs far less than the default.
+    stream = container.add_stream("aac", rate=AUDIO_RATE, options={"b": "128k", "aac_coder": "fast"})
+    stream.layout, stream.format = "stereo", "fltp"
+    stream.time_base = Fraction(1, AUDIO_RATE)
+    return stream
+
+
 class _AudioFeed:
     """Encodes a prepared soundtrack block by block, as far as the video has got."""
 
@@ -147,10 +157,7 @@ class _AudioFeed:
         self._container = container
         self._samples = samples
         self._position = 0
-        # The "fast" coder sounds the same on a synthetic chord and costs far less than the default.
-        self._stream = container.add_stream("aac", rate=AUDIO_RATE, options={"b": "128k", "aac_coder": "fast"})
-        self._stream.layout, self._stream.format = "stereo", "fltp"
-        self._stream.time_base = Fraction(1, AUDIO_RATE)
+        self._stream = add_audio_stream(container)
 
     def mux_until(self, sample: int) -> None:
         while self._position < min(sample, self._samples.shape[1]):

@@ -24,6 +24,11 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
+#: A render spec's key naming a clip the result opens with (a remix without ``raw``): the worker renders the
+#: rest of the spec, then joins the two (:func:`playground.media.join_clips`), so joining too stays off the
+#: page's process.
+PREPEND_CLIP = "prepend_clip"
+
 
 class RenderFailed(RuntimeError):
     """The worker could not render; the message is the worker's own error."""
@@ -125,16 +130,33 @@ def pool() -> RenderPool:
     return shared
 
 
-def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
+def _job(dest: Path, spec: dict[str, Any]) -> None:
+    """Render ``spec`` at ``dest``; with :data:`PREPEND_CLIP`, that clip followed by the render."""
     from .render import RenderSpec, render_video
 
+    spec = dict(spec)
+    clip = spec.pop(PREPEND_CLIP, None)
+    if clip is None:
+        render_video(dest, RenderSpec(**spec))
+        return
+    from ..media import join_clips  # the app's own joiner: a stream copy where the two clips allow it
+
+    extension = dest.with_name(f".{dest.name}.extension.mp4")
+    try:
+        render_video(extension, RenderSpec(**spec))
+        join_clips([Path(clip), extension], dest)
+    finally:
+        extension.unlink(missing_ok=True)
+
+
+def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
     while True:
         try:
             path, spec = pickle.load(requests)
         except EOFError:
             return
         try:
-            render_video(Path(path), RenderSpec(**spec))
+            _job(Path(path), spec)
             reply: tuple[bool, str] = (True, "")
         except Exception as exc:  # reported to the task, which fails with it
             reply = (False, f"{type(exc).__name__}: {exc}")
