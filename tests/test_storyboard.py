@@ -59,3 +59,27 @@ def test_a_three_shot_board_is_priced_first_and_plays_as_one_video(page: Page, a
     gallery = page.locator("#history-gallery")
     for n in (1, 2, 3):
         expect(gallery).to_contain_text(f"shot {n}", timeout=15_000)
+    # Shot 2 made again, and shot 3 after it: priced on the button, followed in the Storyboard tab.
+    gallery.locator("button").filter(has_text="shot 2").first.click()
+    rerun = page.locator("#history-board-rerun")
+    expect(rerun).to_have_text("Make shot 2 and the shots after it again: $1.12", timeout=10_000)
+    before = len(app.sim.submissions())
+    rerun.click()
+    expect(page.locator("#board-run-status")).to_have_attribute("data-phase", "running", timeout=15_000)
+    expect(page.locator("#board-run-status")).to_have_attribute("data-phase", "completed", timeout=90_000)
+    assert [s.body["prompt"] for s in app.sim.submissions()[before:]] == list(SHOTS[1:])
+
+
+def test_the_board_reads_in_chinese(browser, app: RunningApp) -> None:
+    from .conftest import opened_page
+
+    with opened_page(browser, app.url, locale="zh-CN", viewport=(1440, 900)) as page:
+        open_storyboard(page, "故事板")
+        page.fill("#shot-1-prompt textarea", "纸船在水坑里出发")
+        page.fill("#shot-2-prompt textarea", "它漂过一片落叶")
+        expect(page.locator("#board-cost")).to_contain_text("$1.28，共 16 秒、2 个镜头")
+        expect(page.locator("#board-run")).to_have_text("制作故事板")
+        for english in ("Make the board", "Add a shot", "Shot 1", "for 16 s"):
+            expect(page.locator("#tab-storyboard")).not_to_contain_text(english)
+        if DOCS is not None:
+            page.screenshot(path=str(DOCS / "storyboard-zh.png"), full_page=True)

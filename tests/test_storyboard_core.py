@@ -126,5 +126,27 @@ async def test_after_a_crash_the_board_goes_on_from_the_next_shot_and_sends_none
     assert board_sim.sim.submissions()[2].body["first_frame_image"] == records[1].urls[0]
 
 
+async def test_rerunning_shot_two_replaces_shots_two_and_three_only(tmp_path: Path, board_sim: SimulatorServer) -> None:
+    visitor = anonymous(1)
+    async with driving(service_for(tmp_path, board_sim)) as service:
+        started = await _board(service, [Shot("one", 4), Shot("two", 4), Shot("three", 6)])
+        assert isinstance(started, BoardStarted)
+        await _until_done(service, started.group_id)
+        before = await service.group_runs(visitor, started.group_id)
+        assert await service.boards.rerun_cost(visitor.owner, started.group_id, 1) == 0.32 + 0.48
+        again = await service.boards.rerun_from(service.connection("", visitor), visitor, started.group_id, 1)
+        assert isinstance(again, BoardStarted)
+        await _until_done(service, started.group_id)
+        after = await service.group_runs(visitor, started.group_id)
+        joined = await service.boards.joined(visitor.owner, started.group_id)
+    assert after[0].run_id == before[0].run_id, "shot 1 is kept"
+    assert [r.run_id for r in after[1:]] != [r.run_id for r in before[1:]]
+    assert [r.phase for r in after] == [Phase.COMPLETED] * 3
+    prompts = [s.body["prompt"] for s in board_sim.sim.submissions()]
+    assert prompts == ["one", "two", "three", "two", "three"], "shot 1 is not made again"
+    assert board_sim.sim.submissions()[3].body["first_frame_image"] == before[0].urls[0]
+    assert joined is not None and abs(joined.duration_s - 14) < 0.1
+
+
 def test_every_board_model_can_start_and_continue() -> None:
     assert veo.board_models() == [m.id for m in veo.models_for_action("remix")]

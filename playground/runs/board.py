@@ -62,6 +62,9 @@ NEEDS_FIRST_FRAME = text("runs.board.needs_first_frame", "Shot 1 starts from an 
 DEMO_BOARD_GONE = text(
     "runs.board.demo_gone", "Not run: the demo simulator restarted, so the clip before this shot is gone."
 )
+NOT_RERUNNABLE = text(
+    "runs.board.not_rerunnable", "Only a finished board can be made again from a shot whose previous shot has a video."
+)
 NO_SOURCE = text("runs.board.no_source", "Not run: the clip of shot {shot} has no link to continue from.")
 
 
@@ -101,6 +104,19 @@ class BoardProgress:
     async def wait(self) -> None:
         await self._changed.wait()
         self._changed.clear()
+
+
+def board_of(records: Sequence[RunRecord]) -> tuple[BoardSettings, list[Shot]]:
+    """A recorded board's settings and shots, as they were asked for."""
+    first = records[0].request
+    settings = BoardSettings(
+        model=records[0].model,
+        resolution=first.get("resolution"),
+        aspect_ratio=first.get("aspect_ratio"),
+        generate_audio=first.get("generate_audio"),
+        from_image=records[0].action == "image2video",
+    )
+    return settings, [Shot(str(r.request.get("prompt", "")), r.request.get("duration")) for r in records]
 
 
 class BoardRunner:
@@ -212,6 +228,54 @@ class BoardRunner:
             if record.phase == Phase.WAITING:
                 record.phase = Phase.CANCELLED
                 await store.call(store.update, record.run_id, phase=Phase.CANCELLED, charged=False, message=message)
+
+    async def rerun_from(
+        self, conn: Connection, visitor: Visitor, group_id: str, index: int
+    ) -> BoardStarted | BoardInvalid | Refused:
+        """Make shot ``index`` and every shot after it again, continuing from the shot before; the others stay.
+
+        The replaced shots stay in the history as the runs they were, moved to a group of their own;
+        the new ones are reserved against the budget together, as a board is.
+        """
+        records = await self.service.group_runs(visitor, group_id)
+        if not records or not 0 <= index < len(records) or any(not r.phase.finished for r in records):
+            return Refused(NOT_RERUNNABLE(), "board")
+        if index > 0 and (records[index - 1].phase != Phase.COMPLETED or not records[index - 1].urls):
+            return Refused(NOT_RERUNNABLE(), "board")
+        settings, shots = board_of(records)
+        plan = plan_board(settings, shots, self.service.settings.operator_prices)
+        if not plan.ok:
+            return BoardInvalid(plan)
+        fresh = []
+        for shot_index in range(index, len(records)):
+            built = plan.shots[shot_index].built
+            assert built.body is not None
+            body = dict(built.body) if shot_index else self.service.tracker.visitor_body(records[0].request)
+            record = self.service.new_record(conn, visitor, built, body)
+            record.group_id, record.group_kind, record.group_index = group_id, GroupKind.STORYBOARD, shot_index
+            record.phase = Phase.WAITING
+            fresh.append(record)
+        outcome = await self.service.budget.reserve_group(conn, visitor, fresh)
+        if not isinstance(outcome, GroupReserved):
+            return Refused(self.service.budget.refusal(outcome), "budget")
+        store = self.service.store
+        await store.call(
+            store.regroup, [r.run_id for r in records[index:]], f"{group_id}-replaced-{uuid.uuid4().hex[:6]}"
+        )
+        self.joined_path(records[0]).unlink(missing_ok=True)  # joined again once the new shots are made
+        kept = records[:index] + outcome.records
+        source = records[index - 1].urls[0] if index else None
+        self._boards.pop(group_id, None)
+        self._drive(conn, group_id, kept, index, source)
+        return BoardStarted(plan, group_id, kept)
+
+    async def rerun_cost(self, owner: str, group_id: str, index: int) -> float | None:
+        """What making shot ``index`` and the shots after it again would cost (None: no set price)."""
+        records = await self.service.group_runs(owner, group_id)
+        settings, shots = board_of(records)
+        plan = plan_board(settings, shots, self.service.settings.operator_prices)
+        costs = [s.cost for s in plan.shots[index:]]
+        return None if not costs or any(c is None for c in costs) else round(sum(c for c in costs if c), 4)
 
     def joined_path(self, record: RunRecord) -> Path:
         """Where the joined video of the board ``record`` belongs to is kept, beside its shots' files."""

@@ -354,6 +354,11 @@ class RunStore:
             ).fetchall()
         return [RunRecord.from_row(r) for r in rows]
 
+    def regroup(self, run_ids: list[str], group_id: str) -> None:
+        """Move runs to another group (a board's replaced shots, kept as the runs they were)."""
+        with self._transaction() as db:
+            db.executemany("UPDATE runs SET group_id = ? WHERE run_id = ?", [(group_id, r) for r in run_ids])
+
     def waiting_groups(self, kind: str) -> list[tuple[str, str]]:
         """(owner, group id) of every group of ``kind`` with a run still waiting to be sent (a board to go on with)."""
         with self._connect() as db:

@@ -72,6 +72,8 @@ def _action(record: RunRecord, lang: Lang) -> str:
 
 GROUP_TAG = text("web.history.group_tag", "compare {group} · cell {cell}")
 BOARD_TAG = text("web.history.board_tag", "storyboard {group} · shot {cell}")
+UNPRICED = text("web.history.unpriced", "no set price")
+RERUN_FROM = text("web.history.rerun_from", "Make shot {n} and the shots after it again: {cost}")
 GROUP_LINE = text("web.history.group_line", "One of a compare grid of {count}:")
 BOARD_LINE = text("web.history.board_line", "A shot of a storyboard of {count}; each shot continues the one before:")
 
@@ -163,6 +165,8 @@ class HistoryView:
     copy_btn: gr.Button
     rerun_btn: gr.Button
     remix_btn: gr.Button
+    #: Shown for a shot of a finished storyboard: make it and the shots after it again (its price on it).
+    board_rerun: gr.Button
     request: gr.Code
     status: gr.HTML
     #: gr.State per tab session: the run ids the gallery shows, in its order.
@@ -206,6 +210,9 @@ def create_history_ui() -> HistoryView:
                 copy_btn = gr.Button(t("history_copy"), size="sm", elem_id="history-copy")
                 rerun_btn = gr.Button(t("history_rerun"), size="sm", variant="primary", elem_id="history-rerun")
                 remix_btn = gr.Button(t("history_remix"), size="sm", elem_id="history-remix")
+            board_rerun = gr.Button(
+                t("history_board_rerun"), size="sm", visible=False, variant="primary", elem_id="history-board-rerun"
+            )
             request = gr.Code(language="json", label=t("history_request"), elem_id="history-request")
     status = gr.HTML(elem_id="history-status")
     return HistoryView(
@@ -220,6 +227,7 @@ def create_history_ui() -> HistoryView:
         copy_btn=copy_btn,
         rerun_btn=rerun_btn,
         remix_btn=remix_btn,
+        board_rerun=board_rerun,
         request=request,
         status=status,
         listed=gr.State([]),

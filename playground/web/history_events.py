@@ -19,6 +19,7 @@ from .. import veo
 from ..runs import (
     REMIX_FROM_TASK,
     FrameError,
+    GroupKind,
     Phase,
     Refused,
     RunRecord,
@@ -36,6 +37,8 @@ from .history import (
     ONLY_FINISHED_REMIX,
     PICK_A_RUN,
     PICK_TO_RERUN,
+    RERUN_FROM,
+    UNPRICED,
     HistoryView,
     caption,
     details,
@@ -75,7 +78,7 @@ class HistoryTab:
         v.gallery.select(
             self.show,
             inputs=[p.visitor, v.listed],
-            outputs=[v.selected, v.detail_row, v.video, v.details, v.request],
+            outputs=[v.selected, v.detail_row, v.video, v.details, v.request, v.board_rerun],
             api_visibility="private",
             queue=False,
         )
@@ -151,7 +154,7 @@ class HistoryTab:
         run_id = listed[evt.index] if isinstance(evt.index, int) and evt.index < len(listed) else None
         record = await self._record(token, run_id, request)
         if record is None:
-            return None, gr.update(visible=False), None, "", ""
+            return None, gr.update(visible=False), None, "", "", gr.update(visible=False)
         playable = record.files and Path(record.files[0]).exists()
         video = self.ctx.media_links.video(page_root(request), record.run_id, 0) if playable else None
         return (
@@ -160,7 +163,22 @@ class HistoryTab:
             video,
             await self._details(record, request),
             json.dumps(record.request, indent=2, ensure_ascii=False),
+            await self._board_rerun(record, request),
         )
+
+    async def _board_rerun(self, record: RunRecord, request: gr.Request) -> Any:
+        """The button that makes a finished board again from this shot, with what that costs on it."""
+        if record.group_kind != GroupKind.STORYBOARD or not record.group_id:
+            return gr.update(visible=False)
+        shots = await self.ctx.group_runs(record.owner, record.group_id)
+        index = record.group_index or 0
+        ready = all(r.phase.finished for r in shots) and (index == 0 or shots[index - 1].phase == Phase.COMPLETED)
+        if not ready or not any(r.run_id == record.run_id for r in shots):
+            return gr.update(visible=False)
+        cost = await self.ctx.boards.rerun_cost(record.owner, record.group_id, index)
+        lang = language(request)
+        price = f"${cost:.2f}" if cost is not None else say(UNPRICED(), lang)
+        return gr.update(visible=True, value=say(RERUN_FROM(n=index + 1, cost=price), lang))
 
     async def _details(self, record: RunRecord, request: gr.Request) -> str:
         text = details(record, lang=language(request))

@@ -121,6 +121,7 @@ _EN_HISTORY: dict[str, str] = {
     "history_rerun": "Run again",
     "history_remix": "Use as remix source",
     "history_request": "Request as sent",
+    "history_board_rerun": "Make this shot and the shots after it again",
 }
 
 #: English comes from the catalog where the catalog names things, so both always agree.

@@ -32,4 +32,5 @@ ZH_STORYBOARD: dict[str, str] = {
     "board_run": "制作故事板",
     "board_cancel": "取消故事板",
     "board_video": "整个故事板",
+    "history_board_rerun": "重新制作此镜头及之后的镜头",
 }

@@ -16,6 +16,7 @@ from gradio.events import Dependency
 from .. import veo
 from ..runs import BoardInvalid, BoardStarted, FrameInputs, GroupKind, Phase, RunRecord, RunService, cancel_task
 from ..texts import Lang, say
+from .history import HistoryView
 from .media_view import page_root
 from .session import language, request_facts
 from .state import PageState
@@ -55,7 +56,7 @@ class BoardTab:
     def __init__(self, ctx: RunService, view: BoardView, page: PageState) -> None:
         self.ctx, self.view, self.page = ctx, view, page
 
-    def wire(self, loaded: Dependency) -> None:
+    def wire(self, loaded: Dependency, history: HistoryView, tabs: gr.Tabs) -> None:
         v, p = self.view, self.page
         quiet = dict(api_visibility="private", queue=False, show_progress="hidden")
         inputs = v.board_inputs()
@@ -85,6 +86,14 @@ class BoardTab:
         loaded.then(self.resume, inputs=[p.key, p.visitor, p.pending], outputs=outputs, **common)
         # A player set while the tab was never opened is not drawn (Gradio mounts it on first opening).
         v.tab.select(self.show_video, inputs=[p.visitor, v.group], outputs=v.video, **quiet)
+        # History's "make this shot and the ones after it again" is followed here, in the board's own tab.
+        self.tabs = tabs
+        history.board_rerun.click(
+            self.rerun_from_history,
+            inputs=[p.key, p.visitor, p.pending, history.selected],
+            outputs=[tabs, *outputs],
+            **common,
+        )
 
     def row_outputs(self) -> list[Any]:
         return [self.view.shown] + [c for r in self.view.rows for c in (r.row, r.buttons, r.prompt, r.duration)]
@@ -192,6 +201,26 @@ class BoardTab:
             self.ctx.media_links.video(root, r.run_id, 0) if r.phase == Phase.COMPLETED and r.files else None
             for r in records
         ]
+
+    async def rerun_from_history(
+        self, key: str, token: str, pending: list, run_id: str | None, request: gr.Request
+    ) -> AsyncIterator[dict]:
+        v, lang = self.view, language(request)
+        visitor = self.ctx.visitor(token, request_facts(request))
+        store = self.ctx.store
+        record = await store.call(store.owned_run, visitor.owner, run_id) if run_id else None
+        if record is None or record.group_kind != GroupKind.STORYBOARD or not record.group_id:
+            yield {v.status: gr.update()}
+            return
+        conn = self.ctx.connection(key, visitor)
+        started = await self.ctx.boards.rerun_from(conn, visitor, record.group_id, record.group_index or 0)
+        yield {self.tabs: gr.Tabs(selected="storyboard"), v.video: None}
+        if not isinstance(started, BoardStarted):
+            problems = list(started.plan.problems) if isinstance(started, BoardInvalid) else [started.message]
+            yield {v.status: board_refusal(problems, lang)}
+            return
+        async for out in self._follow(visitor.owner, started.group_id, pending or [], request, lang):
+            yield out
 
     async def cancel(self, key: str, token: str, group_id: str | None, request: gr.Request) -> Any:
         visitor = self.ctx.visitor(token, request_facts(request))

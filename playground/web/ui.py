@@ -67,7 +67,7 @@ def _wire(
     history = HistoryTab(ctx, history_view, page, tabs, tab_handlers)
     history.wire(history_tab, loaded)
     CompareTab(ctx, compare_view, page, history).wire(loaded)
-    BoardTab(ctx, board_view, page).wire(loaded)
+    BoardTab(ctx, board_view, page).wire(loaded, history_view, tabs)
     wire_recent_prompts(ctx, page, views, loaded)
     wire_visitor_language(ctx, views, loaded)
 
