@@ -83,3 +83,23 @@ def test_the_board_reads_in_chinese(browser, app: RunningApp) -> None:
             expect(page.locator("#tab-storyboard")).not_to_contain_text(english)
         if DOCS is not None:
             page.screenshot(path=str(DOCS / "storyboard-zh.png"), full_page=True)
+
+
+def test_a_board_is_followed_again_after_a_refresh(page: Page, app: RunningApp) -> None:
+    open_storyboard(page)
+    page.fill("#shot-1-prompt textarea", "a lantern is lit")
+    page.fill("#shot-2-prompt textarea", "it floats away")
+    pick(page, "shot-1-duration", "4")
+    pick(page, "shot-2-duration", "4")
+    page.locator("#board-run").click()
+    expect(page.locator("#board-run-status")).to_have_attribute("data-phase", "running", timeout=15_000)
+    page.reload()
+    expect(page.locator("#generate-cost h3")).to_be_visible(timeout=30_000)
+    expect(page.locator("#generate-status")).not_to_contain_text("task-wave")  # not resumed as a tab's run
+    open_storyboard(page)
+    expect(page.locator("#board-run-status")).to_have_attribute("data-phase", "completed", timeout=60_000)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#board-video video'); return v && v.readyState >= 1 &&"
+        " Math.abs(v.duration - 8) < 0.1; }",
+        timeout=15_000,
+    )

@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 from playground import veo
-from playground.runs import BoardInvalid, BoardStarted, FrameInputs, GroupKind, Phase, Refused, RunService
+from playground.runs import (
+    BoardInvalid,
+    BoardStarted,
+    FrameInputs,
+    GroupKind,
+    Phase,
+    Refused,
+    RunService,
+    cancel_task,
+)
 from playground.simulator import SimulatorConfig, SimulatorServer
 from playground.veo import BoardSettings, Reader, Shot, plan_board, read_shots
 
@@ -146,6 +155,27 @@ async def test_rerunning_shot_two_replaces_shots_two_and_three_only(tmp_path: Pa
     assert prompts == ["one", "two", "three", "two", "three"], "shot 1 is not made again"
     assert board_sim.sim.submissions()[3].body["first_frame_image"] == before[0].urls[0]
     assert joined is not None and abs(joined.duration_s - 14) < 0.1
+
+
+async def test_cancelling_a_board_stops_it_and_the_shots_not_made_cost_nothing(
+    tmp_path: Path, board_sim: SimulatorServer
+) -> None:
+    board_sim.sim.config.queue_seconds = 30
+    visitor = anonymous(1)
+    async with driving(service_for(tmp_path, board_sim)) as service:
+        started = await _board(service, [Shot("one", 4), Shot("two", 4), Shot("three", 4)])
+        assert isinstance(started, BoardStarted)
+        async with asyncio.timeout(15):
+            while not (shots := await service.group_runs(visitor, started.group_id))[0].task_id:
+                await asyncio.sleep(0.05)
+        assert await service.boards.cancel(visitor.owner, started.group_id)
+        async with service.connection("", visitor).client(service.settings) as client:
+            said = await cancel_task(client, shots[0].task_id or "")  # the page's Cancel does both
+        await _until_done(service, started.group_id)
+        records = await service.group_runs(visitor, started.group_id)
+    assert "$0.32 refunded" in said
+    assert [(r.phase, r.charged) for r in records] == [(Phase.CANCELLED, False)] * 3
+    assert len(board_sim.sim.submissions()) == 1, "no shot after the cancel is sent"
 
 
 def test_every_board_model_can_start_and_continue() -> None:
