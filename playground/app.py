@@ -121,6 +121,8 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
         callbacks=callbacks,
         media_links=media_links,
     )
+    assert context.shares is not None
+    routers.append(context.shares.router())
     blocks = build_app(context)
     # Runs are async and mostly wait on the provider, so they need no small concurrency cap;
     # the queue's size is the bound that protects the server.

@@ -39,6 +39,8 @@ def test_endpoints_are_named_and_documented(client: Client) -> None:
         "/compare_estimate",
         "/storyboard",
         "/storyboard_estimate",
+        "/share",
+        "/unshare",
     }
 
 

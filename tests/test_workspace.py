@@ -3,6 +3,8 @@ keyboard shortcut and recent prompts. In Chromium against the demo app."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -39,7 +41,9 @@ def test_on_a_laptop_the_prompt_price_button_and_video_share_the_first_screen_an
         expect(page.locator("#generate-cost")).not_to_contain_text("Before you run")
         before = box(page, "#generate-video-1")
         page.locator("#generate-run").click()
-        expect(page.locator("#generate-status #run-status")).to_have_attribute("data-phase", "queued", timeout=30_000)
+        # While it runs (a busy machine may poll past the short queue straight to processing).
+        running = re.compile("^(queued|processing)$")
+        expect(page.locator("#generate-status #run-status")).to_have_attribute("data-phase", running, timeout=30_000)
         during = box(page, "#generate-video-1")
         finished(page)
         expect(page.locator("#generate-video-1 video")).to_be_visible()

@@ -48,6 +48,7 @@ from .frames import (
     RemixFrom,
 )
 from .visitors import Account, AccountKind, RequestFacts, Visitor, Visitors
+from .shares import SHARE_PREFIX, Share, Shares, settings_shown
 from .board import BoardInvalid, BoardProgress, BoardRunner, BoardStarted
 from .service import BUDGET_FIELD, GroupStarted, RunService, Started
 from .grid import (
@@ -139,6 +140,11 @@ __all__ = [
     "BUDGET_FIELD",
     "RunService",
     "Started",
+    # share links
+    "SHARE_PREFIX",
+    "Share",
+    "Shares",
+    "settings_shown",
     # storyboards
     "BoardInvalid",
     "BoardProgress",

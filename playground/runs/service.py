@@ -26,6 +26,7 @@ from .identity import Identities
 from .media_links import MediaLinks
 from .ownership import Ownership, Refused
 from .phases import GroupKind, Mode, Phase
+from .shares import Shares
 from .store import GroupReserved, Reserved, RunRecord, RunStore
 from .tracker import DEMO_GONE, RunTracker, TrackedRun
 from .visitors import RequestFacts, Visitor, Visitors
@@ -67,6 +68,8 @@ class RunService:
     #: Gradio's BrowserState obscures stored values with this; kept across restarts with the identities.
     browser_secret: str = field(repr=False, default="")
     callbacks: CallbackHub | None = None
+    #: The share links of finished runs (``/share/<token>``).
+    shares: Shares | None = None
     visitors: Visitors = field(init=False)
     tracker: RunTracker = field(init=False)
     budget: Budget = field(init=False)
@@ -74,6 +77,8 @@ class RunService:
 
     def __post_init__(self) -> None:
         self.boards = BoardRunner(self)
+        if self.shares is None:
+            self.shares = Shares(self.store, self.media_dir, self.settings.public_base_url)
         self.tracker = RunTracker(self.settings, self.store, self.media_dir, self.poll_policy, self.callbacks)
         self.budget = Budget(self.settings, self.store)
         self.visitors = Visitors(self.settings, self.identities.address_key)

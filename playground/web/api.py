@@ -19,6 +19,7 @@ from ..veo import FormValues
 from .compare_api import register_compare
 from .media_view import api_file, page_root
 from .session import request_facts
+from .share_api import register_shares
 from .storyboard_api import register_storyboard
 from .uploads import upload_path, uploaded
 from .view import estimate_form
@@ -362,3 +363,4 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
     gr.api(estimate, api_name="estimate", queue=False)
     register_compare(ctx, demo)
     register_storyboard(ctx, demo)
+    register_shares(ctx, demo)

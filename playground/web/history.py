@@ -72,6 +72,10 @@ def _action(record: RunRecord, lang: Lang) -> str:
 
 GROUP_TAG = text("web.history.group_tag", "compare {group} · cell {cell}")
 BOARD_TAG = text("web.history.board_tag", "storyboard {group} · shot {cell}")
+SHARE_REVOKED = text("web.history.share_revoked", "The link is revoked: it answers 404 from now on.")
+NOTHING_TO_REVOKE = text("web.history.nothing_to_revoke", "This run has no live share link.")
+ONLY_FINISHED_SHARE = text("web.history.only_finished_share", "Only a finished run with its video can be shared.")
+NO_SHARES = text("web.history.no_shares", "No share links yet.")
 UNPRICED = text("web.history.unpriced", "no set price")
 RERUN_FROM = text("web.history.rerun_from", "Make shot {n} and the shots after it again: {cost}")
 GROUP_LINE = text("web.history.group_line", "One of a compare grid of {count}:")
@@ -165,6 +169,12 @@ class HistoryView:
     copy_btn: gr.Button
     rerun_btn: gr.Button
     remix_btn: gr.Button
+    #: Make (or show again) the picked run's share link, revoke it; the link shows in ``share_link``.
+    share_btn: gr.Button
+    unshare_btn: gr.Button
+    share_link: gr.Textbox
+    #: This visitor's live share links, one line each.
+    share_list: gr.Markdown
     #: Shown for a shot of a finished storyboard: make it and the shots after it again (its price on it).
     board_rerun: gr.Button
     request: gr.Code
@@ -210,11 +220,19 @@ def create_history_ui() -> HistoryView:
                 copy_btn = gr.Button(t("history_copy"), size="sm", elem_id="history-copy")
                 rerun_btn = gr.Button(t("history_rerun"), size="sm", variant="primary", elem_id="history-rerun")
                 remix_btn = gr.Button(t("history_remix"), size="sm", elem_id="history-remix")
+            with gr.Row():
+                share_btn = gr.Button(t("history_share"), size="sm", elem_id="history-share")
+                unshare_btn = gr.Button(t("history_unshare"), size="sm", elem_id="history-unshare")
+            share_link = gr.Textbox(
+                label=t("history_share_link"), interactive=False, buttons=["copy"], elem_id="history-share-link"
+            )
             board_rerun = gr.Button(
                 t("history_board_rerun"), size="sm", visible=False, variant="primary", elem_id="history-board-rerun"
             )
             request = gr.Code(language="json", label=t("history_request"), elem_id="history-request")
     status = gr.HTML(elem_id="history-status")
+    with gr.Accordion(t("history_share_list"), open=False):
+        share_list = gr.Markdown(elem_id="history-share-list")
     return HistoryView(
         refresh=refresh,
         resume_id=resume_id,
@@ -227,6 +245,10 @@ def create_history_ui() -> HistoryView:
         copy_btn=copy_btn,
         rerun_btn=rerun_btn,
         remix_btn=remix_btn,
+        share_btn=share_btn,
+        unshare_btn=unshare_btn,
+        share_link=share_link,
+        share_list=share_list,
         board_rerun=board_rerun,
         request=request,
         status=status,

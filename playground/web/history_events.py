@@ -6,6 +6,7 @@ visitor's runs or files.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,17 +28,22 @@ from ..runs import (
     RunUpdate,
     TrackedRun,
     Visitor,
+    settings_shown,
 )
 from ..texts import Lang, say
 from ..veo import FormValues
 from .history import (
     ENTER_TASK_ID,
     NO_RUNS_YET,
+    NO_SHARES,
     NOT_SUBMITTED_BECAUSE,
+    NOTHING_TO_REVOKE,
     ONLY_FINISHED_REMIX,
+    ONLY_FINISHED_SHARE,
     PICK_A_RUN,
     PICK_TO_RERUN,
     RERUN_FROM,
+    SHARE_REVOKED,
     UNPRICED,
     HistoryView,
     caption,
@@ -82,6 +88,20 @@ class HistoryTab:
             api_visibility="private",
             queue=False,
         )
+        share_out = [v.share_link, v.share_list]
+        v.share_btn.click(self.share, inputs=[p.visitor, v.selected], outputs=share_out, api_visibility="private")
+        v.unshare_btn.click(self.unshare, inputs=[p.visitor, v.selected], outputs=share_out, api_visibility="private")
+        gr.on(
+            [tab.select, p.history_changed.change],
+            self.list_shares,
+            inputs=[p.visitor],
+            outputs=v.share_list,
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
+        # Queued: a queued event carries the page's own URL, and with it ``?share=``.
+        loaded.then(self.open_shared, outputs=self.form_outputs(), api_visibility="private")
         v.copy_btn.click(
             self.copy_settings,
             inputs=[p.visitor, v.selected],
@@ -198,6 +218,56 @@ class HistoryTab:
         return {
             self.tabs: gr.Tabs(selected=record.action),
             **self.handlers[record.action].fill_from(FormValues.from_body(body), language(request)),
+        }
+
+    async def share(self, token: str, run_id: str | None, request: gr.Request) -> tuple:
+        """The picked run's share link (the same one each time), and the visitor's links listed again."""
+        shares, owner, lang = self.ctx.shares, self._visitor(token, request).owner, language(request)
+        made = await self.ctx.store.call(shares.share, owner, run_id) if shares and run_id else None
+        if made is None:
+            gr.Warning(say(ONLY_FINISHED_SHARE(), lang))
+            return gr.update(), gr.update()
+        return self._share_url(made.token, request), await self.list_shares(token, request)
+
+    async def unshare(self, token: str, run_id: str | None, request: gr.Request) -> tuple:
+        shares, owner, lang = self.ctx.shares, self._visitor(token, request).owner, language(request)
+        revoked = bool(shares and run_id) and await self.ctx.store.call(shares.revoke, owner, run_id)
+        gr.Info(say(SHARE_REVOKED() if revoked else NOTHING_TO_REVOKE(), lang))
+        return "", await self.list_shares(token, request)
+
+    async def list_shares(self, token: str, request: gr.Request) -> str:
+        shares, owner, lang = self.ctx.shares, self._visitor(token, request).owner, language(request)
+        links = await self.ctx.store.call(shares.of, owner) if shares else []
+        if not links:
+            return f"_{say(NO_SHARES(), lang)}_"
+        lines = []
+        for link in links:
+            record = await self.ctx.store.call(self.ctx.store.owned_run, owner, link.run_id)
+            words = html.escape(str(record.request.get("prompt", ""))[:60]) if record else ""
+            lines.append(
+                f"- [{self._share_url(link.token, request)}]({self._share_url(link.token, request)}) · {words}"
+            )
+        return "\n".join(lines)
+
+    def _share_url(self, token: str, request: gr.Request) -> str:
+        shares = self.ctx.shares
+        assert shares is not None
+        return shares.url(token, "" if shares.base else page_root(request))
+
+    async def open_shared(self, request: gr.Request) -> dict:
+        """On page load with ``?share=<token>``: the shared run's settings in its tab; nothing runs until Generate.
+
+        Only what the share page shows is filled in: the owner's frames, reference images and callback stay theirs.
+        """
+        shares, token = self.ctx.shares, (request.query_params.get("share") or "") if request else ""
+        record = await self.ctx.store.call(shares.record_of, token) if shares and token else None
+        if record is None or record.action not in self.handlers:
+            return {}
+        chosen = settings_shown(record.request) | {"model": record.model, "prompt": record.request.get("prompt", "")}
+        values = FormValues.from_body(chosen)
+        return {
+            self.tabs: gr.Tabs(selected=record.action),
+            **self.handlers[record.action].fill_from(values, language(request)),
         }
 
     async def use_as_remix(self, token: str, run_id: str | None, request: gr.Request) -> dict:

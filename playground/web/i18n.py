@@ -122,6 +122,10 @@ _EN_HISTORY: dict[str, str] = {
     "history_remix": "Use as remix source",
     "history_request": "Request as sent",
     "history_board_rerun": "Make this shot and the shots after it again",
+    "history_share": "Share",
+    "history_unshare": "Revoke the link",
+    "history_share_link": "Share link (read-only page: the video, prompt, settings and price; no key)",
+    "history_share_list": "Your share links",
 }
 
 #: English comes from the catalog where the catalog names things, so both always agree.

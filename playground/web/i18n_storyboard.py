@@ -33,4 +33,8 @@ ZH_STORYBOARD: dict[str, str] = {
     "board_cancel": "取消故事板",
     "board_video": "整个故事板",
     "history_board_rerun": "重新制作此镜头及之后的镜头",
+    "history_share": "分享",
+    "history_unshare": "撤销链接",
+    "history_share_link": "分享链接（只读页面：视频、提示词、设置和价格；不含密钥）",
+    "history_share_list": "你的分享链接",
 }

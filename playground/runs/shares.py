@@ -1,0 +1,177 @@
+"""Share links: an unguessable ``/share/<token>`` page for one finished run, readable by anyone who has it.
+
+A token names one run and nothing else: the page, its videos and its poster are served through the
+token (``/share/<token>/video/<n>.mp4``, ``/share/<token>/poster.jpg``), found through the run's record
+inside the media folder, so a share link never opens another run or file. The page carries no key,
+owner id or server path: only the prompt, the model, the settings a visitor chose, the price and the
+date. The owner lists and revokes their links; a revoked or made-up token answers 404 like any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from ..texts import lang_of
+from .phases import Phase
+from .record import RunRecord
+from .store import RunStore
+
+SHARE_PREFIX = "/share"
+#: The settings a share page shows, as the request names them: what the visitor chose, no links or routes.
+SHOWN_SETTINGS = (
+    "action",
+    "duration",
+    "resolution",
+    "aspect_ratio",
+    "generate_audio",
+    "sample_count",
+    "seed",
+    "negative_prompt",
+    "person_generation",
+    "resize_mode",
+    "raw",
+)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS shares (
+    token TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    revoked_at REAL
+);
+CREATE INDEX IF NOT EXISTS shares_by_run ON shares (owner, run_id);
+"""
+_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True)
+class Share:
+    token: str
+    run_id: str
+    created_at: float
+
+
+def _not_found() -> Response:
+    return Response("Not found.", status_code=404, media_type="text/plain", headers=_HEADERS)
+
+
+class Shares:
+    """The share links of runs in ``store`` (kept in the same database), and the routes that serve them."""
+
+    def __init__(self, store: RunStore, media_dir: Path, public_base_url: str | None = None) -> None:
+        self.store, self.media_dir = store, media_dir
+        self.base = (public_base_url or "").rstrip("/")
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.store.path, timeout=10.0)
+        db.row_factory = sqlite3.Row
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    # -- the owner's side ------------------------------------------------------------------------
+
+    def url(self, token: str, root: str = "") -> str:
+        """The link to a share page: absolute on the public address when there is one, else on ``root``."""
+        return f"{self.base or root}{SHARE_PREFIX}/{token}"
+
+    def share(self, owner: str, run_id: str) -> Share | None:
+        """The link of one of ``owner``'s finished runs (the same one each time); None for anything else."""
+        record = self.store.owned_run(owner, run_id)
+        if record is None or record.phase != Phase.COMPLETED or not record.files:
+            return None
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT * FROM shares WHERE owner = ? AND run_id = ? AND revoked_at IS NULL", (owner, run_id)
+            ).fetchone()
+            if row is None:
+                token, now = secrets.token_urlsafe(18), time.time()
+                db.execute("INSERT INTO shares VALUES (?, ?, ?, ?, NULL)", (token, run_id, owner, now))
+                return Share(token, run_id, now)
+        return Share(row["token"], row["run_id"], row["created_at"])
+
+    def revoke(self, owner: str, run_id: str) -> bool:
+        """Revoke every live link of one of ``owner``'s runs; whether there was one."""
+        with self._connect() as db:
+            done = db.execute(
+                "UPDATE shares SET revoked_at = ? WHERE owner = ? AND run_id = ? AND revoked_at IS NULL",
+                (time.time(), owner, run_id),
+            )
+        return done.rowcount > 0
+
+    def of(self, owner: str) -> list[Share]:
+        """``owner``'s live links, newest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM shares WHERE owner = ? AND revoked_at IS NULL ORDER BY created_at DESC", (owner,)
+            ).fetchall()
+        return [Share(r["token"], r["run_id"], r["created_at"]) for r in rows]
+
+    # -- anyone's side ---------------------------------------------------------------------------
+
+    def record_of(self, token: str) -> RunRecord | None:
+        """The run a live token names, if it still has its videos; None for a revoked or made-up token."""
+        if not token or len(token) > 64:
+            return None
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM shares WHERE token = ? AND revoked_at IS NULL", (token,)).fetchone()
+        record = self.store.owned_run(row["owner"], row["run_id"]) if row else None
+        return record if record is not None and record.phase == Phase.COMPLETED and record.files else None
+
+    def _file(self, record: RunRecord, which: str) -> Path | None:
+        if which == "poster":
+            stored = record.poster
+        else:
+            index = int(which)
+            stored = record.files[index] if index < len(record.files) else None
+        path = Path(stored).resolve() if stored else None
+        return path if path and path.is_relative_to(self.media_dir.resolve()) and path.is_file() else None
+
+    def router(self) -> APIRouter:
+        from .share_page import share_page  # the page's words, kept apart from the links' rules
+
+        router = APIRouter()
+
+        @router.get(SHARE_PREFIX + "/{token}", include_in_schema=False)
+        async def page(token: str, request: Request) -> Response:
+            record = await asyncio.to_thread(self.record_of, token)
+            if record is None:
+                return _not_found()
+            own_url = self.url(token)  # absolute on the public address, so the tags unfold; relative without one
+            lang = lang_of(request.headers.get("accept-language"))
+            return HTMLResponse(share_page(record, own_url, token, lang), headers=_HEADERS)
+
+        @router.api_route(SHARE_PREFIX + "/{token}/{name}", methods=["GET", "HEAD"], include_in_schema=False)
+        async def share_media(token: str, name: str) -> Response:
+            which = "poster" if name == "poster.jpg" else name.removeprefix("video-").removesuffix(".mp4")
+            if which != "poster" and not (which.isdigit() and len(which) <= 2 and name.startswith("video-")):
+                return _not_found()
+            record = await asyncio.to_thread(self.record_of, token)
+            path = self._file(record, which) if record is not None else None
+            if path is None:
+                return _not_found()
+            kind = "image/jpeg" if which == "poster" else "video/mp4"
+            return FileResponse(path, media_type=kind, headers={**_HEADERS, "Cache-Control": "public, max-age=300"})
+
+        return router
+
+
+def settings_shown(body: dict) -> dict[str, object]:
+    """The chosen settings of a recorded request, without links, routes or anything else not chosen."""
+    return {k: body[k] for k in SHOWN_SETTINGS if k in body and body[k] not in (None, "")}

@@ -1,0 +1,60 @@
+"""Named endpoints for share links: ``/share(task_id)`` makes (or gives again) a run's link, ``/unshare`` revokes it.
+
+Only a finished run of the caller's own can be shared: another visitor's task id, or one of no run,
+is refused with the same words as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from .. import veo
+from ..runs import RunService
+from .media_view import page_root
+from .session import request_facts
+
+NOT_SHAREABLE = "Not shared: no finished run of yours has that task id."
+
+
+def register_shares(ctx: RunService, demo: gr.Blocks) -> None:
+    async def _run_id(task_id: object, request: gr.Request | None) -> tuple[str, str | None]:
+        read = veo.Reader()
+        wanted = read.text("task_id", task_id).strip()
+        if read.problems or not wanted:
+            raise gr.Error("Not shared: " + (read.message() if read.problems else "give a task id."))
+        owner = ctx.visitor(None, request_facts(request)).owner
+        store = ctx.store
+        runs = [r for r in await store.call(store.runs_of_task, wanted) if r.owner == owner]
+        return owner, runs[-1].run_id if runs else None
+
+    async def share(task_id: str, request: gr.Request = None) -> dict:
+        """A share link for one of your finished runs: a read-only page with its videos, prompt, settings and price.
+
+        Args:
+            task_id: the provider's task id of one of your finished runs.
+
+        Returns:
+            {"url": the page's link (absolute on the app's public address, else relative to the app)}
+        """
+        assert ctx.shares is not None
+        owner, run_id = await _run_id(task_id, request)
+        made = await ctx.store.call(ctx.shares.share, owner, run_id) if run_id else None
+        if made is None:
+            raise gr.Error(NOT_SHAREABLE)
+        return {"url": ctx.shares.url(made.token, "" if ctx.shares.base else page_root(request))}
+
+    async def unshare(task_id: str, request: gr.Request = None) -> dict:
+        """Revoke the share links of one of your runs: they answer 404 from now on.
+
+        Args:
+            task_id: the provider's task id of one of your runs.
+
+        Returns:
+            {"revoked": whether there was a live link to revoke}
+        """
+        assert ctx.shares is not None
+        owner, run_id = await _run_id(task_id, request)
+        return {"revoked": bool(run_id) and await ctx.store.call(ctx.shares.revoke, owner, run_id)}
+
+    gr.api(share, api_name="share", queue=False)
+    gr.api(unshare, api_name="unshare", queue=False)
