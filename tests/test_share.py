@@ -82,7 +82,8 @@ def test_open_in_the_playground_fills_the_tab_and_runs_nothing(browser, app: Run
 
     from .conftest import opened_page
 
-    _, _, url = shared
+    owner, task, _ = shared
+    url = owner.predict(task["task_id"], api_name="/share")["url"]  # live, whichever test revoked the first
     token = url.rstrip("/").rsplit("/", 1)[-1]
     before = len(app.sim.submissions())
     with opened_page(browser, f"{app.url}/?share={token}") as page:

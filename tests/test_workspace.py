@@ -38,7 +38,7 @@ def test_on_a_laptop_the_prompt_price_button_and_video_share_the_first_screen_an
     with opened_page(browser, app.url, viewport=LAPTOP) as page:
         page.fill("#generate-prompt textarea", "a paper boat on a rain gutter")
         # The readout drops its "Before you run" list once the prompt is in: measure after that.
-        expect(page.locator("#generate-cost")).not_to_contain_text("Before you run")
+        expect(page.locator("#generate-cost")).not_to_contain_text("Before you run", timeout=15_000)
         before = box(page, "#generate-video-1")
         page.locator("#generate-run").click()
         # While it runs (a busy machine may poll past the short queue straight to processing).
@@ -64,7 +64,7 @@ def test_on_a_phone_the_panes_stack_and_nothing_is_wider_than_the_screen(browser
         assert cost["y"] > prompt["y"] + prompt["height"], "the result pane should come under the form"
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
         page.fill("#generate-prompt textarea", "a snail crossing a leaf")
-        expect(page.locator("#generate-cost")).not_to_contain_text("Before you run")
+        expect(page.locator("#generate-cost")).not_to_contain_text("Before you run", timeout=15_000)
         run = box(page, "#generate-run")
         assert run["x"] >= 0 and run["x"] + run["width"] <= PHONE[0], "Generate must be reachable on a phone"
 

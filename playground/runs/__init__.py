@@ -48,7 +48,8 @@ from .frames import (
     RemixFrom,
 )
 from .visitors import Account, AccountKind, RequestFacts, Visitor, Visitors
-from .shares import SHARE_PREFIX, Share, Shares, settings_shown
+from .share_page import settings_shown
+from .shares import SHARE_PREFIX, Share, Shares
 from .board import BoardInvalid, BoardProgress, BoardRunner, BoardStarted
 from .service import BUDGET_FIELD, GroupStarted, RunService, Started
 from .grid import (

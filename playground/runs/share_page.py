@@ -11,7 +11,27 @@ import time
 
 from ..texts import Lang, say, text
 from .record import RunRecord
-from .shares import settings_shown
+
+#: The settings a share page shows, as the request names them: what the visitor chose, no links or routes.
+SHOWN_SETTINGS = (
+    "action",
+    "duration",
+    "resolution",
+    "aspect_ratio",
+    "generate_audio",
+    "sample_count",
+    "seed",
+    "negative_prompt",
+    "person_generation",
+    "resize_mode",
+    "raw",
+)
+
+
+def settings_shown(body: dict) -> dict[str, object]:
+    """The chosen settings of a recorded request, without links, routes or anything else not chosen."""
+    return {k: body[k] for k in SHOWN_SETTINGS if k in body and body[k] not in (None, "")}
+
 
 TITLE = text("runs.share.title", "A video made with Veo Playground")
 MADE_WITH = text("runs.share.made_with", "Made with {model} on {date}.")

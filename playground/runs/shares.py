@@ -25,23 +25,10 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from ..texts import lang_of
 from .phases import Phase
 from .record import RunRecord
+from .share_page import share_page
 from .store import RunStore
 
 SHARE_PREFIX = "/share"
-#: The settings a share page shows, as the request names them: what the visitor chose, no links or routes.
-SHOWN_SETTINGS = (
-    "action",
-    "duration",
-    "resolution",
-    "aspect_ratio",
-    "generate_audio",
-    "sample_count",
-    "seed",
-    "negative_prompt",
-    "person_generation",
-    "resize_mode",
-    "raw",
-)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS shares (
     token TEXT PRIMARY KEY,
@@ -144,8 +131,6 @@ class Shares:
         return path if path and path.is_relative_to(self.media_dir.resolve()) and path.is_file() else None
 
     def router(self) -> APIRouter:
-        from .share_page import share_page  # the page's words, kept apart from the links' rules
-
         router = APIRouter()
 
         @router.get(SHARE_PREFIX + "/{token}", include_in_schema=False)
@@ -170,8 +155,3 @@ class Shares:
             return FileResponse(path, media_type=kind, headers={**_HEADERS, "Cache-Control": "public, max-age=300"})
 
         return router
-
-
-def settings_shown(body: dict) -> dict[str, object]:
-    """The chosen settings of a recorded request, without links, routes or anything else not chosen."""
-    return {k: body[k] for k in SHOWN_SETTINGS if k in body and body[k] not in (None, "")}

@@ -89,8 +89,12 @@ class HistoryTab:
             queue=False,
         )
         share_out = [v.share_link, v.share_list]
-        v.share_btn.click(self.share, inputs=[p.visitor, v.selected], outputs=share_out, api_visibility="private")
-        v.unshare_btn.click(self.unshare, inputs=[p.visitor, v.selected], outputs=share_out, api_visibility="private")
+        v.share_btn.click(
+            self.share_picked, inputs=[p.visitor, v.selected], outputs=share_out, api_visibility="private"
+        )
+        v.unshare_btn.click(
+            self.unshare_picked, inputs=[p.visitor, v.selected], outputs=share_out, api_visibility="private"
+        )
         gr.on(
             [tab.select, p.history_changed.change],
             self.list_shares,
@@ -101,7 +105,7 @@ class HistoryTab:
             show_progress="hidden",
         )
         # Queued: a queued event carries the page's own URL, and with it ``?share=``.
-        loaded.then(self.open_shared, outputs=self.form_outputs(), api_visibility="private")
+        loaded.then(self.open_shared, outputs=self.form_outputs(), api_visibility="private", show_progress="hidden")
         v.copy_btn.click(
             self.copy_settings,
             inputs=[p.visitor, v.selected],
@@ -220,7 +224,7 @@ class HistoryTab:
             **self.handlers[record.action].fill_from(FormValues.from_body(body), language(request)),
         }
 
-    async def share(self, token: str, run_id: str | None, request: gr.Request) -> tuple:
+    async def share_picked(self, token: str, run_id: str | None, request: gr.Request) -> tuple:
         """The picked run's share link (the same one each time), and the visitor's links listed again."""
         shares, owner, lang = self.ctx.shares, self._visitor(token, request).owner, language(request)
         made = await self.ctx.store.call(shares.share, owner, run_id) if shares and run_id else None
@@ -229,7 +233,7 @@ class HistoryTab:
             return gr.update(), gr.update()
         return self._share_url(made.token, request), await self.list_shares(token, request)
 
-    async def unshare(self, token: str, run_id: str | None, request: gr.Request) -> tuple:
+    async def unshare_picked(self, token: str, run_id: str | None, request: gr.Request) -> tuple:
         shares, owner, lang = self.ctx.shares, self._visitor(token, request).owner, language(request)
         revoked = bool(shares and run_id) and await self.ctx.store.call(shares.revoke, owner, run_id)
         gr.Info(say(SHARE_REVOKED() if revoked else NOTHING_TO_REVOKE(), lang))
