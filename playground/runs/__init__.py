@@ -61,6 +61,7 @@ from .grid import (
     judge_grid,
     merged_updates,
     outcome_word,
+    settled,
     start_grid,
 )
 # isort: on
@@ -160,5 +161,6 @@ __all__ = [
     "judge_grid",
     "merged_updates",
     "outcome_word",
+    "settled",
     "start_grid",
 ]

@@ -19,11 +19,12 @@ Accepted spellings:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..texts import text
+from ..texts import Template, text
 from .rules import Problem
 from .values import as_whole_number
 
@@ -118,6 +119,28 @@ def read_text(name: str, value: Any) -> str:
     if isinstance(value, str):
         return value
     raise Unreadable(Problem(name, NOT_TEXT(name=name, got=described(value))))
+
+
+def read_objects(
+    raw: Any, read: Reader, name: str, not_a_list: Template, not_an_object: Template
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """``raw`` (a list of objects, or a JSON text of one) as (number from 1, object), in order; what is not an
+    object is refused under ``name`` with ``not_an_object(n=, got=)`` as it is met, anything else with
+    ``not_a_list(got=)``."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else []
+        except json.JSONDecodeError:
+            read.refuse(name, not_a_list(got=described(raw)))
+            return
+    if not isinstance(raw, list):
+        read.refuse(name, not_a_list(got=described(raw)))
+        return
+    for n, item in enumerate(raw, start=1):
+        if isinstance(item, Mapping):
+            yield n, item
+        else:
+            read.refuse(name, not_an_object(n=n, got=described(item)))
 
 
 @dataclass

@@ -8,7 +8,6 @@ tab, so a board can never send what a tab would refuse. The whole board is judge
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from ..texts import Message, text
 from .models import MODELS_BY_ID, models_for_action
 from .prices import Estimate, estimate
-from .reading import Reader, described
+from .reading import Reader, read_objects
 from .request import BuiltRequest, build_request
 from .values import FormValues
 
@@ -69,20 +68,8 @@ def board_models() -> list[str]:
 
 def read_shots(raw: Any, read: Reader) -> list[Shot]:
     """``raw`` (a list of ``{"prompt", "duration"?}``, or a JSON text of one) as shots, read strictly."""
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw) if raw.strip() else []
-        except json.JSONDecodeError:
-            read.refuse("shots", NOT_A_LIST(got=described(raw)))
-            return []
-    if not isinstance(raw, list):
-        read.refuse("shots", NOT_A_LIST(got=described(raw)))
-        return []
     shots = []
-    for n, item in enumerate(raw, start=1):
-        if not isinstance(item, Mapping):
-            read.refuse("shots", NOT_AN_OBJECT(n=n, got=described(item)))
-            continue
+    for n, item in read_objects(raw, read, "shots", NOT_A_LIST, NOT_AN_OBJECT):
         for name in sorted(set(item) - {"prompt", "duration"}):
             read.refuse("shots", UNKNOWN_FIELD(n=n, name=name))
         own = Reader()

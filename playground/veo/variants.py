@@ -7,7 +7,6 @@ so a grid can never send what a tab would refuse. No I/O here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -16,7 +15,7 @@ from ..texts import Message, text
 from .capabilities import capabilities
 from .models import CHOICES, MODELS_BY_ID, get_model, models_for_action
 from .prices import Estimate, estimate
-from .reading import Reader, described
+from .reading import Reader, read_objects
 from .request import BuiltRequest, build_request, fields_taken
 from .rules import Problem
 from .values import FormValues
@@ -71,20 +70,8 @@ def read_variants(raw: Any, read: Reader) -> list[Variant]:
     Problems go to ``read`` under ``variants``; a field of a variant is read by the same
     :class:`Reader` methods the named endpoints use, so ``"8"`` is not silently a duration.
     """
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw) if raw.strip() else []
-        except json.JSONDecodeError:
-            read.refuse("variants", NOT_A_LIST(got=described(raw)))
-            return []
-    if not isinstance(raw, list):
-        read.refuse("variants", NOT_A_LIST(got=described(raw)))
-        return []
     variants = []
-    for n, item in enumerate(raw, start=1):
-        if not isinstance(item, Mapping):
-            read.refuse("variants", NOT_AN_OBJECT(n=n, got=described(item)))
-            continue
+    for n, item in read_objects(raw, read, "variants", NOT_A_LIST, NOT_AN_OBJECT):
         unknown = sorted(set(item) - set(VARIANT_FIELDS))
         for name in unknown:
             read.refuse("variants", UNKNOWN_FIELD(n=n, name=name, fields=", ".join(VARIANT_FIELDS)))

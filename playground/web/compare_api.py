@@ -96,14 +96,15 @@ async def _finished(run: TrackedRun) -> RunUpdate:
     return final
 
 
-def _cost(record: RunRecord) -> float | None:
+def charged_cost(record: RunRecord) -> float | None:
     """What a finished cell cost, as the history counts it: its price if charged, nothing if refunded."""
     if record.estimated_cost is None:
         return None
     return record.estimated_cost if record.charged else 0.0
 
 
-def _total(costs: list[float | None]) -> float | None:
+def summed(costs: list[float | None]) -> float | None:
+    """The costs added up; None if any is unpriced."""
     return None if any(c is None for c in costs) else round(sum(c for c in costs if c is not None), 4)
 
 
@@ -114,7 +115,7 @@ def register_compare(ctx: RunService, demo: gr.Blocks) -> None:
         return {
             "variant": cell.variant.as_dict(),
             "status": outcome_word(final.phase),
-            "cost_usd": _cost(record),
+            "cost_usd": charged_cost(record),
             "task_id": final.task_id or record.task_id or "",
             "videos": [ctx.media_links.video(root, record.run_id, i) for i in range(len(final.videos))],
             "message": str(final.message),
@@ -188,7 +189,7 @@ def register_compare(ctx: RunService, demo: gr.Blocks) -> None:
         root = page_root(request)
         cells = zip(started.plan.cells, started.runs, finals, strict=True)
         items = [await item(visitor.owner, root, cell, run, final) for cell, run, final in cells]
-        return {"total_usd": _total([i["cost_usd"] for i in items]), "items": items}
+        return {"total_usd": summed([i["cost_usd"] for i in items]), "items": items}
 
     gr.api(compare_estimate, api_name="compare_estimate", queue=False)
     gr.api(compare, api_name="compare", concurrency_limit=None)

@@ -35,7 +35,7 @@ from .compare_view import NOTHING_QUEUED, cell_status, grid_readout, grid_refusa
 from .history_events import HistoryTab
 from .media_view import page_root
 from .session import language, request_facts
-from .state import PageState
+from .state import PageState, without_pending
 from .view import OWN_KEY_TO_RESUME, PREPARING, said_list
 
 PENDING_KIND = "compare"
@@ -235,7 +235,7 @@ class CompareTab:
         out: dict = {
             v.cell_runs: [r.record.run_id if r else None for r in runs],
             v.cancel: gr.update(interactive=True),
-            p.pending: [entry, *_without(pending, group_id)],
+            p.pending: [entry, *without_pending(pending, group_id)],
         }
         for index, cell in enumerate(v.cells):
             shown = index < len(runs)
@@ -265,7 +265,7 @@ class CompareTab:
                 out |= {
                     v.run: gr.update(interactive=True),
                     v.cancel: gr.update(interactive=False),
-                    p.pending: _without(pending, group_id),
+                    p.pending: without_pending(pending, group_id),
                     p.history_changed: f"{group_id}:done",
                 }
             yield out
@@ -333,7 +333,3 @@ def _for_cell(act: Callable[..., Awaitable[dict]], index: int) -> Callable[..., 
         return await act(token, runs[index] if runs and index < len(runs) else None, request)
 
     return handler
-
-
-def _without(pending: list | None, group_id: str) -> list[dict]:
-    return [e for e in (pending or []) if isinstance(e, dict) and e.get("run_id") != group_id]

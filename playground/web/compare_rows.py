@@ -16,16 +16,10 @@ from .. import veo
 from ..runs import FrameInputs
 from ..veo import Variant
 from .compare import CompareView, VariantRow
+from .form import as_int
 
 #: Controls per row, in :meth:`VariantRow.controls` order.
 ROW_WIDTH = 8
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def row_variant(action: str, values: Sequence[Any]) -> Variant:
@@ -35,12 +29,12 @@ def row_variant(action: str, values: Sequence[Any]) -> Variant:
     taken = veo.fields_taken(spec, action) if spec else frozenset()
     return Variant(
         model=model or "",
-        duration=_int(duration),
+        duration=as_int(duration),
         resolution=resolution or None,
         aspect_ratio=aspect or None,
         generate_audio=bool(audio) if "generate_audio" in taken else None,
-        seed=_int(seed) if "seed" in taken and seed not in (None, "") else None,
-        sample_count=_int(samples) if "sample_count" in taken else None,
+        seed=as_int(seed) if "seed" in taken and seed not in (None, "") else None,
+        sample_count=as_int(samples) if "sample_count" in taken else None,
         negative_prompt=(negative or "").strip() or None if "negative_prompt" in taken else None,
     )
 

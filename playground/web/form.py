@@ -17,6 +17,14 @@ from ..veo import FormValues, as_flag
 from .i18n import model_key, t
 
 
+def as_int(value: Any) -> int | None:
+    """A control's value as a whole number, or None (an empty box, a label Gradio has not parsed)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def model_choices(action: str) -> list[tuple[I18nData, str]]:
     """(label, model id): the label reads in the visitor's language, the id is what handlers get."""
     return [(t(model_key(m.id)), m.id) for m in veo.models_for_action(action)]

@@ -48,6 +48,11 @@ class PageState:
     history_changed: gr.State
 
 
+def without_pending(pending: list | None, run_id: str) -> list[dict]:
+    """The browser's ``pending`` list without the entry of ``run_id`` (a run's, or a grid's or board's group id)."""
+    return [p for p in (pending or []) if isinstance(p, dict) and p.get("run_id") != run_id]
+
+
 def create_page_ui(demo: gr.Blocks, has_server_key: bool, browser_secret: str, sign_in: bool = False) -> PageState:
     """The header, the sign-in button, the mode banner, the key box and the page's states; no events."""
     with gr.Row(equal_height=False, elem_id="page-header"):

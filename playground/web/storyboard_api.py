@@ -15,6 +15,7 @@ from gradio.data_classes import FileData
 
 from .. import veo
 from ..runs import BoardStarted, FrameInputs, Phase, RunRecord, RunService, outcome_word
+from .compare_api import charged_cost, summed
 from .media_view import page_root
 from .session import request_facts
 from .uploads import upload_path, uploaded
@@ -36,12 +37,6 @@ def _settings(
         generate_audio=read.flag("generate_audio", generate_audio),
         from_image=from_image,
     )
-
-
-def _cost(record: RunRecord) -> float | None:
-    if record.estimated_cost is None:
-        return None
-    return record.estimated_cost if record.charged else 0.0
 
 
 def _priced(plan: veo.BoardPlan) -> dict:
@@ -126,7 +121,7 @@ def register_storyboard(ctx: RunService, demo: gr.Blocks) -> None:
         return {
             "video": ctx.media_links.board(root, records[0].run_id) if joined else None,
             "duration_s": round(joined.duration_s, 3) if joined else 0.0,
-            "total_usd": _total([_cost(r) for r in records]),
+            "total_usd": summed([charged_cost(r) for r in records]),
             "shots": [_shot(ctx, root, r) for r in records],
         }
 
@@ -139,10 +134,6 @@ def _shot(ctx: RunService, root: str, record: RunRecord) -> dict:
     return {
         "task_id": record.task_id or "",
         "status": outcome_word(record.phase) if record.phase != Phase.CANCELLED or record.task_id else "not run",
-        "cost_usd": _cost(record),
+        "cost_usd": charged_cost(record),
         "video": ctx.media_links.video(root, record.run_id, 0) if done else None,
     }
-
-
-def _total(costs: list[float | None]) -> float | None:
-    return None if any(c is None for c in costs) else round(sum(c for c in costs if c is not None), 4)

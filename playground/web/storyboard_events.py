@@ -16,10 +16,11 @@ from gradio.events import Dependency
 from .. import veo
 from ..runs import BoardInvalid, BoardStarted, FrameInputs, GroupKind, Phase, RunRecord, RunService, cancel_task
 from ..texts import Lang, say
+from .form import as_int
 from .history import HistoryView
 from .media_view import page_root
 from .session import language, request_facts
-from .state import PageState
+from .state import PageState, without_pending
 from .storyboard import BoardView
 from .storyboard_view import board_readout, board_refusal, board_status
 from .view import PREPARING
@@ -41,15 +42,8 @@ def read_board(view: BoardView, values: Sequence[Any]) -> tuple[veo.BoardSetting
         from_image=bool(frames.first_file or frames.first_url),
     )
     count = max(1, min(int(shown or 1), len(view.rows)))
-    shots = [veo.Shot(rows[2 * i] or "", _int(rows[2 * i + 1])) for i in range(count)]
+    shots = [veo.Shot(rows[2 * i] or "", as_int(rows[2 * i + 1])) for i in range(count)]
     return settings, shots, frames
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class BoardTab:
@@ -174,7 +168,7 @@ class BoardTab:
         yield {
             v.group: group_id,
             v.cancel: gr.update(interactive=True),
-            p.pending: [entry, *_without(pending, group_id)],
+            p.pending: [entry, *without_pending(pending, group_id)],
         }
         while True:
             records = await self.ctx.group_runs(owner, group_id)
@@ -188,7 +182,7 @@ class BoardTab:
                     v.video: self.ctx.media_links.board(root, records[0].run_id) if joined else None,
                     v.run: gr.update(interactive=True),
                     v.cancel: gr.update(interactive=False),
-                    p.pending: _without(pending, group_id),
+                    p.pending: without_pending(pending, group_id),
                     p.history_changed: f"{group_id}:done",
                 }
             yield out
@@ -258,7 +252,3 @@ class BoardTab:
         records = await self.ctx.group_runs(visitor, group_id)
         joined = await self.ctx.boards.joined(visitor.owner, group_id) if records else None
         return self.ctx.media_links.board(page_root(request), records[0].run_id) if joined else gr.update()
-
-
-def _without(pending: list | None, group_id: str) -> list[dict]:
-    return [e for e in (pending or []) if isinstance(e, dict) and e.get("run_id") != group_id]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -29,15 +28,16 @@ from ..runs import (
     curl_command,
     key_fingerprint,
     run_reference,
+    settled,
 )
 from ..texts import Lang, say
-from .form import ActionForm
+from .form import ActionForm, as_int
 from .form_events import remix_source_visibility, resize_preview
 from .i18n import t
 from .media_view import page_root
 from .references import reference_capabilities, reference_fill, reference_outputs
 from .session import language, request_facts
-from .state import PageState
+from .state import PageState, without_pending
 from .tab import TabView
 from .view import (
     NO_TASK_TO_CANCEL,
@@ -260,10 +260,10 @@ class TabHandlers:
             data[f.model],
             f.action,
             data[f.resolution],
-            _as_int(data[f.duration]),
+            as_int(data[f.duration]),
             data[f.audio],
             data[f.person],
-            _as_int(data[f.samples]),
+            as_int(data[f.samples]),
         )
 
         def value(new: Any, current: Any) -> dict:
@@ -274,7 +274,7 @@ class TabHandlers:
                 choices=list(caps.duration.choices),
                 interactive=not caps.duration.locked,
                 info=say(caps.duration.why, lang) or None,
-                **value(caps.duration.value, _as_int(data[f.duration])),
+                **value(caps.duration.value, as_int(data[f.duration])),
             ),
             f.resolution: gr.update(
                 choices=list(caps.resolution.choices),
@@ -290,7 +290,7 @@ class TabHandlers:
             f.samples: gr.update(
                 interactive=not caps.samples.locked,
                 info=say(caps.samples.why, lang) or None,
-                **value(caps.samples.value, _as_int(data[f.samples])),
+                **value(caps.samples.value, as_int(data[f.samples])),
             ),
             f.person: gr.update(
                 choices=list(caps.person.choices),
@@ -386,18 +386,8 @@ class TabHandlers:
         run = self.ctx.tracker.live(owner, record.run_id)
         if run is None and record.finished:
             # It ended while the page was away: show the outcome once, and forget the pending entry.
-            update = RunUpdate(
-                record.phase,
-                record.message,
-                task_id=record.task_id,
-                progress=100,
-                videos=tuple(Path(path) for path in record.files),
-                video_urls=tuple(record.urls),
-                queued_seconds=record.queued_seconds,
-                processing_seconds=record.processing_seconds,
-            )
-            out = self._present(update, None, data, record.run_id, page_root(request), lang)
-            out[p.pending] = _without(data[p.pending], record.run_id)
+            out = self._present(settled(record).latest, None, data, record.run_id, page_root(request), lang)
+            out[p.pending] = without_pending(data[p.pending], record.run_id)
             yield out
             return
         if run is None:
@@ -440,9 +430,9 @@ class TabHandlers:
             if update.task_id and not announced and not update.finished:
                 announced = True  # the id is in the browser from now on, whatever happens to this page
                 entry = {"run_id": run.record.run_id, "task_id": update.task_id, "action": self.form.action}
-                out[p.pending] = [entry, *_without(data[p.pending], run.record.run_id)]
+                out[p.pending] = [entry, *without_pending(data[p.pending], run.record.run_id)]
             if update.finished:
-                out[p.pending] = _without(data[p.pending], run.record.run_id)
+                out[p.pending] = without_pending(data[p.pending], run.record.run_id)
                 out[p.history_changed] = f"{run.record.run_id}:{update.phase}"
             yield out
 
@@ -478,14 +468,3 @@ class TabHandlers:
             runs.insert(0, {"label": label, "ref": run_reference(run_id, index), "task_id": update.task_id})
         out[p.runs] = runs
         return out
-
-
-def _without(pending: list[dict] | None, run_id: str) -> list[dict]:
-    return [p for p in (pending or []) if isinstance(p, dict) and p.get("run_id") != run_id]
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
