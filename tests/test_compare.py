@@ -131,6 +131,16 @@ def test_an_invalid_variant_is_named_and_nothing_is_sent(browser: Browser, price
 
 
 def test_a_grid_resumes_after_a_refresh(browser: Browser, priced_app: RunningApp) -> None:
+    # Long enough that the grid is still running when the page comes back: a grid that ended meanwhile has
+    # nothing left to resume (it is in History), and a busy machine could otherwise finish it during the reload.
+    priced_app.sim.config.processing_seconds = 8.0
+    try:
+        _resume_after_refresh(browser, priced_app)
+    finally:
+        priced_app.sim.config.processing_seconds = 1.8
+
+
+def _resume_after_refresh(browser: Browser, priced_app: RunningApp) -> None:
     with opened_page(browser, priced_app.url) as page:
         open_compare(page)
         page.fill("#compare-prompt textarea", "a lantern drifting down a river")
