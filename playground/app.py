@@ -59,6 +59,7 @@ class Playground:
         if os.environ.get("FORWARDED_ALLOW_IPS", "") not in ("", _TRUST_NO_PEER):
             log.warning("FORWARDED_ALLOW_IPS is ignored: set PLAYGROUND_TRUSTED_PROXIES instead")
         os.environ["FORWARDED_ALLOW_IPS"] = _TRUST_NO_PEER
+        kwargs.setdefault("mcp_server", self.context.settings.mcp)
         return self.blocks.launch(css=CSS, head=HEAD, **kwargs)
 
     @contextlib.asynccontextmanager

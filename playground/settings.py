@@ -151,6 +151,8 @@ class Settings:
     runs_per_minute: int = 6
     #: Offer "Sign in with Hugging Face" (on a Space with ``hf_oauth: true``, or ``PLAYGROUND_SIGN_IN=1``).
     sign_in: bool = False
+    #: Serve the MCP tools at /gradio_api/mcp (``PLAYGROUND_MCP=0`` turns them off).
+    mcp: bool = True
     #: When either is set, only these signed-in users (``*``: any) or members of these orgs run on the server's key.
     allowed_users: frozenset[str] = frozenset()
     allowed_orgs: frozenset[str] = frozenset()
@@ -217,6 +219,7 @@ class Settings:
             budget_per_user_setting=_money(env, "PLAYGROUND_BUDGET_PER_USER_USD"),
             runs_per_minute=_count(env, "PLAYGROUND_RUNS_PER_MINUTE", 6),
             sign_in=_flag(env, "PLAYGROUND_SIGN_IN", default=bool(env.get("OAUTH_CLIENT_ID", "").strip())),
+            mcp=_flag(env, "PLAYGROUND_MCP", default=True),
             allowed_users=_names(env, "PLAYGROUND_ALLOWED_USERS"),
             allowed_orgs=_names(env, "PLAYGROUND_ALLOWED_ORGS"),
             trusted_user_header=env.get("PLAYGROUND_TRUSTED_USER_HEADER", "").strip(),

@@ -41,6 +41,12 @@ def test_endpoints_are_named_and_documented(client: Client) -> None:
         "/storyboard_estimate",
         "/share",
         "/unshare",
+        # The agent tools (tests/test_mcp.py), plain endpoints as well.
+        "/list_models",
+        "/estimate_cost",
+        "/start_video",
+        "/get_video",
+        "/cancel_video",
     }
 
 

@@ -94,7 +94,7 @@ def test_open_in_the_playground_fills_the_tab_and_runs_nothing(browser, app: Run
 
 
 @pytest.mark.browser
-def test_history_shares_a_run_lists_its_link_and_revokes_it(page, app: RunningApp) -> None:
+def test_the_tab_and_history_share_one_link_listed_and_revoked(page, app: RunningApp) -> None:
     from playwright.sync_api import expect
 
     from .test_browser import choose, run_and_wait
@@ -102,6 +102,10 @@ def test_history_shares_a_run_lists_its_link_and_revokes_it(page, app: RunningAp
     page.fill("#generate-prompt textarea", "a red kite over dunes, shared")
     choose(page, "generate-duration", "4")
     run_and_wait(page, "generate")
+    page.locator("#generate-share").click()  # the result pane's Share gives the link History gives
+    from_tab = page.locator("#generate-share-link textarea, #generate-share-link input").first
+    expect(from_tab).to_have_value(re.compile(r"/share/[A-Za-z0-9_-]{20,}$"), timeout=10_000)
+    assert httpx.get(_absolute(app, from_tab.input_value()), timeout=30).status_code == 200
     page.get_by_role("tab", name="History").click()
     expect(page.locator("#history-gallery")).to_contain_text("completed", timeout=15_000)
     page.locator("#history-gallery .thumbnail-item").first.click()
@@ -109,6 +113,7 @@ def test_history_shares_a_run_lists_its_link_and_revokes_it(page, app: RunningAp
     link = page.locator("#history-share-link textarea, #history-share-link input").first
     expect(link).to_have_value(re.compile(r"/share/[A-Za-z0-9_-]{20,}$"), timeout=10_000)
     url = link.input_value()
+    assert url == from_tab.input_value(), "one run, one link, whichever button made it"
     assert httpx.get(_absolute(app, url), timeout=30).status_code == 200
     page.get_by_text("Your share links").click()
     expect(page.locator("#history-share-list")).to_contain_text(url.rsplit("/", 1)[-1])

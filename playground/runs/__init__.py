@@ -48,6 +48,7 @@ from .frames import (
     RemixFrom,
 )
 from .visitors import Account, AccountKind, RequestFacts, Visitor, Visitors
+from . import tasks
 from .share_page import settings_shown
 from .shares import SHARE_PREFIX, Share, Shares
 from .board import BoardInvalid, BoardProgress, BoardRunner, BoardStarted
@@ -72,6 +73,7 @@ __all__ = [
     "AccountKind",
     "RequestFacts",
     "Visitor",
+    "tasks",
     "Visitors",
     # phases
     "Mode",

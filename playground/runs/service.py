@@ -8,6 +8,8 @@ price, the budget and the record are the same whichever way a run was asked for.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -90,6 +92,18 @@ class RunService:
         if visitor.server_key_refusal and (self.settings.demo_mode or not self.settings.api_key):
             return replace(visitor, server_key_refusal=None)  # no server key to keep from anyone
         return visitor
+
+    def tool_visitor(self, api_key: str | None, facts: RequestFacts) -> Visitor:
+        """Who an agent's tool call is. MCP over stateless HTTP brings no browser and no session, so the
+        runs are filed under the key it brings (only its holder can name them), else under the address it
+        calls from, where the address caps count it anyway. Sign-in and the allow-list apply as for a page."""
+        if api_key:
+            mac = hmac.new(self.identities.address_key, api_key.encode(), hashlib.sha256).hexdigest()[:32]
+            session = f"tool-key:{mac}"
+        else:
+            address = self.visitors.proxies.client_address(facts)
+            session = f"tool-address:{self.visitors.address_owner(address)}" if address else "tool-anonymous"
+        return self.visitor(None, replace(facts, session_id=session))
 
     async def join_account(self, visitor: Visitor) -> int:
         """File what this browser ran before signing in under the account; how many runs moved."""

@@ -14,7 +14,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from .. import veo
-from ..runs import PENDING_FRAME_URL, FrameError, Phase, RunService
+from ..runs import PENDING_FRAME_URL, Connection, FrameError, Phase, RunService
 from ..veo import FormValues
 from .compare_api import register_compare
 from .media_view import api_file, page_root
@@ -31,7 +31,7 @@ Reference = tuple[FileData | dict | None, str]
 ImageList = list[str | FileData] | str | None
 
 
-def _form(
+def read_form(
     read: veo.Reader,
     action: Any,
     prompt: Any,
@@ -83,7 +83,7 @@ def _form(
     return form
 
 
-def _list_fields(
+def read_extras(
     read: veo.Reader, image_urls: Any, callback_url: Any, callback_events: Any
 ) -> tuple[list[Reference], dict[str, Any]]:
     """The reference images as (upload, link) in the order given, and the callback fields of the form.
@@ -97,24 +97,24 @@ def _list_fields(
     return references, {"callback_url": url, "callback_events": events}
 
 
-def _readable(read: veo.Reader) -> None:
+def refuse_unreadable(read: veo.Reader) -> None:
     """Refuse the call, before anything is uploaded or sent, when an argument has the wrong type."""
     if read.problems:
         raise gr.Error("Not submitted: " + read.message())
 
 
-async def _run(
+async def prepared(
     ctx: RunService,
-    request: gr.Request | None,
-    api_key: str,
+    conn: Connection,
+    owner: str,
     form: FormValues,
     frames: dict[str, tuple[FileData | None, str]],
     references: list[Reference],
-) -> Result:
-    # API callers have no browser identity: their runs are filed under their client session (or their
-    # account, when a trusted proxy or a sign-in cookie says who they are), and capped by address too.
-    visitor = ctx.visitor(None, request_facts(request))
-    owner, conn = visitor.owner, ctx.connection(api_key, visitor)
+) -> veo.BuiltRequest:
+    """The request a run sends, once the rules pass and its frames and references are hosted.
+
+    Raises ``gr.Error`` with the page's words when anything is refused; nothing has been sent then.
+    """
     for field, (upload, url) in frames.items():
         if upload is not None or url:
             setattr(form, field, PENDING_FRAME_URL)
@@ -139,11 +139,56 @@ async def _run(
     built = veo.build_request(form)
     if not built.ok:
         raise gr.Error("Not submitted: " + built.message())
+    return built
+
+
+async def _run(
+    ctx: RunService,
+    request: gr.Request | None,
+    api_key: str,
+    form: FormValues,
+    frames: dict[str, tuple[FileData | None, str]],
+    references: list[Reference],
+) -> Result:
+    # API callers have no browser identity: their runs are filed under their client session (or their
+    # account, when a trusted proxy or a sign-in cookie says who they are), and capped by address too.
+    visitor = ctx.visitor(None, request_facts(request))
+    conn = ctx.connection(api_key, visitor)
+    built = await prepared(ctx, conn, visitor.owner, form, frames, references)
     run_id, final = await ctx.run_to_end(conn, visitor, built)
     if final.phase != Phase.COMPLETED or run_id is None:
         raise gr.Error(final.message)
     root = page_root(request)
     return [api_file(ctx.media_links.video(root, run_id, i)) for i in range(len(final.videos))], final.task_json or {}
+
+
+def estimate_json(
+    ctx: RunService,
+    model: Any,
+    action: Any,
+    duration: Any,
+    resolution: Any,
+    generate_audio: Any,
+    sample_count: Any,
+) -> dict:
+    """What ``/estimate`` and the ``estimate_cost`` tool answer: the price, or the problems that stop it."""
+    read = veo.Reader()
+    form = read_form(
+        read, action, "price check", model, duration, resolution, "16:9", generate_audio, sample_count, "", None, ""
+    )
+    for field in veo.REQUIRED_IMAGES.get(form.action, ()):
+        setattr(form, field, PENDING_FRAME_URL)
+    est, problems = (None, read.problems) if read.problems else estimate_form(form, dict(ctx.settings.operator_prices))
+    return {
+        "price_set": bool(est and est.price_set),
+        "total_usd": est.total if est else None,
+        "unit_price_usd": est.unit_price if est else None,
+        "unit": est.billing.value if est else None,
+        "seconds": est.seconds if est else None,
+        "samples": est.samples if est else None,
+        "summary": est.summary() if est else None,
+        "problems": [str(p) for p in problems],
+    }
 
 
 def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one small closure per endpoint
@@ -168,8 +213,8 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
     ) -> Result:
         """Text to video. Returns the video files and the final task JSON."""
         read = veo.Reader()
-        references, more = _list_fields(read, image_urls, callback_url, callback_events)
-        form = _form(
+        references, more = read_extras(read, image_urls, callback_url, callback_events)
+        form = read_form(
             read,
             "generate",
             prompt,
@@ -185,7 +230,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
             **more,
         )
         key = read.text("api_key", api_key)
-        _readable(read)
+        refuse_unreadable(read)
         return await _run(ctx, request, key, form, {}, references)
 
     async def image2video(
@@ -208,8 +253,8 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
     ) -> Result:
         """Image to video: the image (an upload or a public URL) becomes the first frame."""
         read = veo.Reader()
-        references, more = _list_fields(read, image_urls, callback_url, callback_events)
-        form = _form(
+        references, more = read_extras(read, image_urls, callback_url, callback_events)
+        form = read_form(
             read,
             "image2video",
             prompt,
@@ -232,7 +277,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
             )
         }
         key = read.text("api_key", api_key)
-        _readable(read)
+        refuse_unreadable(read)
         return await _run(ctx, request, key, form, frames, references)
 
     async def first_last_frame(
@@ -257,8 +302,8 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
     ) -> Result:
         """First and last frame: Veo fills in the motion between two images."""
         read = veo.Reader()
-        references, more = _list_fields(read, image_urls, callback_url, callback_events)
-        form = _form(
+        references, more = read_extras(read, image_urls, callback_url, callback_events)
+        form = read_form(
             read,
             "first_last_frame",
             prompt,
@@ -285,7 +330,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
             ),
         }
         key = read.text("api_key", api_key)
-        _readable(read)
+        refuse_unreadable(read)
         return await _run(ctx, request, key, form, frames, references)
 
     async def remix(
@@ -307,8 +352,8 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
     ) -> Result:
         """Remix: continue the clip at source_url (passed as first_frame_image; raw returns only the extension)."""
         read = veo.Reader()
-        references, more = _list_fields(read, image_urls, callback_url, callback_events)
-        form = _form(
+        references, more = read_extras(read, image_urls, callback_url, callback_events)
+        form = read_form(
             read,
             "remix",
             prompt,
@@ -326,7 +371,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
             raw=read.flag("raw", raw),
         )
         key = read.text("api_key", api_key)
-        _readable(read)
+        refuse_unreadable(read)
         return await _run(ctx, request, key, form, {}, references)
 
     def estimate(
@@ -338,25 +383,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         sample_count: int = 1,
     ) -> dict:
         """The price of a request before it is sent, from the published table or the operator's prices."""
-        read = veo.Reader()
-        form = _form(
-            read, action, "price check", model, duration, resolution, "16:9", generate_audio, sample_count, "", None, ""
-        )
-        for field in veo.REQUIRED_IMAGES.get(form.action, ()):
-            setattr(form, field, PENDING_FRAME_URL)
-        est, problems = (
-            (None, read.problems) if read.problems else estimate_form(form, dict(ctx.settings.operator_prices))
-        )
-        return {
-            "price_set": bool(est and est.price_set),
-            "total_usd": est.total if est else None,
-            "unit_price_usd": est.unit_price if est else None,
-            "unit": est.billing.value if est else None,
-            "seconds": est.seconds if est else None,
-            "samples": est.samples if est else None,
-            "summary": est.summary() if est else None,
-            "problems": [str(p) for p in problems],
-        }
+        return estimate_json(ctx, model, action, duration, resolution, generate_audio, sample_count)
 
     for fn in (generate, image2video, first_last_frame, remix):
         gr.api(fn, api_name=fn.__name__, concurrency_limit=None)

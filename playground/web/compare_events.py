@@ -116,7 +116,11 @@ class CompareTab:
             self.run, inputs={p.key, p.visitor, p.pending, *v.grid_inputs()}, outputs=self._run_outputs(), **common
         )
         v.cancel.click(self.cancel, inputs=[p.key, p.visitor, v.cell_runs], outputs=v.cancel, **common)
-        loaded.then(self.resume, inputs=[p.key, p.visitor, p.pending], outputs=self._run_outputs(), **common)
+        # Most pages have no grid to resume: the gate keeps them from touching the grid's ~50 outputs, which
+        # Gradio's page would otherwise re-check on every later event.
+        loaded.then(self.resume_gate, inputs=[p.visitor, p.pending], **common).success(
+            self.resume, inputs=[p.key, p.visitor, p.pending], outputs=self._run_outputs(), **common
+        )
         # Gradio mounts a tab's players when the tab is first opened, and a video set before that
         # (a grid resumed while another tab was open) is not drawn: the links are sent again.
         v.tab.select(
@@ -309,6 +313,12 @@ class CompareTab:
         lang = language(request)
         async for out in self._follow(group_id, runs, labels, costs, pending or [], conn.simulated, request, lang):
             yield out
+
+    async def resume_gate(self, token: str, pending: list, request: gr.Request) -> None:
+        """Go on to :meth:`resume` only when this browser has a grid to resume."""
+        visitor = self.ctx.visitor(token, request_facts(request))
+        if await self._group_to_resume(visitor.owner, pending or []) is None:
+            raise gr.Error("no grid to resume", visible=False, print_exception=False)
 
     async def _group_to_resume(self, owner: str, pending: list) -> str | None:
         store = self.ctx.store

@@ -52,6 +52,7 @@ from .history import (
 )
 from .media_view import page_root
 from .session import language, request_facts
+from .share_api import share_url
 from .state import PageState
 from .tab_events import TabHandlers
 from .view import status_panel
@@ -105,7 +106,11 @@ class HistoryTab:
             show_progress="hidden",
         )
         # Queued: a queued event carries the page's own URL, and with it ``?share=``.
-        loaded.then(self.open_shared, outputs=self.form_outputs(), api_visibility="private", show_progress="hidden")
+        # The form has ~90 components and Gradio's page re-checks every output it ever updated on each later
+        # event, so a page opened without ``?share=`` stops at the gate and never touches the forms.
+        loaded.then(self.share_gate, api_visibility="private", show_progress="hidden").success(
+            self.open_shared, outputs=self.form_outputs(), api_visibility="private", show_progress="hidden"
+        )
         v.copy_btn.click(
             self.copy_settings,
             inputs=[p.visitor, v.selected],
@@ -254,9 +259,13 @@ class HistoryTab:
         return "\n".join(lines)
 
     def _share_url(self, token: str, request: gr.Request) -> str:
-        shares = self.ctx.shares
-        assert shares is not None
-        return shares.url(token, "" if shares.base else page_root(request))
+        return share_url(self.ctx, token, request)
+
+    @staticmethod
+    def share_gate(request: gr.Request) -> None:
+        """Let the page go on to :meth:`open_shared` only when it was opened from a share page's link."""
+        if not (request and request.query_params.get("share")):
+            raise gr.Error("no share link", visible=False, print_exception=False)
 
     async def open_shared(self, request: gr.Request) -> dict:
         """On page load with ``?share=<token>``: the shared run's settings in its tab; nothing runs until Generate.

@@ -9,11 +9,17 @@ from __future__ import annotations
 import gradio as gr
 
 from .. import veo
-from ..runs import RunService
+from ..runs import RunService, tasks
 from .media_view import page_root
 from .session import request_facts
 
 NOT_SHAREABLE = "Not shared: no finished run of yours has that task id."
+
+
+def share_url(ctx: RunService, token: str, request: gr.Request | None) -> str:
+    """A share page's link: on the app's public address when it has one, else where the caller reached it."""
+    assert ctx.shares is not None
+    return ctx.shares.url(token, "" if ctx.shares.base else page_root(request))
 
 
 def register_shares(ctx: RunService, demo: gr.Blocks) -> None:
@@ -23,9 +29,8 @@ def register_shares(ctx: RunService, demo: gr.Blocks) -> None:
         if read.problems or not wanted:
             raise gr.Error("Not shared: " + (read.message() if read.problems else "give a task id."))
         owner = ctx.visitor(None, request_facts(request)).owner
-        store = ctx.store
-        runs = [r for r in await store.call(store.runs_of_task, wanted) if r.owner == owner]
-        return owner, runs[-1].run_id if runs else None
+        record = await ctx.store.call(tasks.owned_task, ctx, owner, wanted)
+        return owner, record.run_id if record else None
 
     async def share(task_id: str, request: gr.Request = None) -> dict:
         """A share link for one of your finished runs: a read-only page with its videos, prompt, settings and price.
@@ -41,7 +46,7 @@ def register_shares(ctx: RunService, demo: gr.Blocks) -> None:
         made = await ctx.store.call(ctx.shares.share, owner, run_id) if run_id else None
         if made is None:
             raise gr.Error(NOT_SHAREABLE)
-        return {"url": ctx.shares.url(made.token, "" if ctx.shares.base else page_root(request))}
+        return {"url": share_url(ctx, made.token, request)}
 
     async def unshare(task_id: str, request: gr.Request = None) -> dict:
         """Revoke the share links of one of your runs: they answer 404 from now on.

@@ -40,8 +40,11 @@ class TabView:
     request_json: gr.Code
     curl: gr.Code
     task_json: gr.JSON
-    #: gr.State per tab session: the task the Cancel button cancels.
+    #: gr.State per tab session: the task the Cancel button cancels (and Share shares once it is done).
     task_id: gr.State
+    share: gr.Button
+    #: The run's share link, shown once made.
+    share_link: gr.Textbox
 
 
 def _frame_inputs(which: str, elem: str) -> tuple[gr.File, gr.Textbox]:
@@ -219,6 +222,16 @@ def create_tab_ui(action: str, destination: str) -> TabView:
                     )
                     for i in range(MAX_SAMPLES)
                 ]
+            with gr.Row(elem_classes=["share-row"]):
+                share = gr.Button(t("history_share"), size="sm", elem_id=f"{action}-share")
+                share_link = gr.Textbox(
+                    show_label=False,
+                    interactive=False,
+                    buttons=["copy"],
+                    visible=False,
+                    scale=4,
+                    elem_id=f"{action}-share-link",
+                )
             with gr.Accordion(t("request_box"), open=False):
                 request_json = gr.Code(language="json", label=t("request_body"), elem_id=f"{action}-request")
                 curl = gr.Code(language="shell", label=t("curl"), elem_id=f"{action}-curl")
@@ -235,4 +248,6 @@ def create_tab_ui(action: str, destination: str) -> TabView:
         curl=curl,
         task_json=task_json,
         task_id=gr.State(None),
+        share=share,
+        share_link=share_link,
     )

@@ -151,6 +151,7 @@ class TabHandlers:
             p.runs,
             p.pending,
             p.history_changed,
+            v.share_link,
         ]
         if "image_notes" in f.extras:
             run_outputs.append(f.extras["image_notes"])
@@ -343,6 +344,7 @@ class TabHandlers:
         yield {
             v.status: status_panel(RunUpdate(Phase.SUBMITTING, PREPARING()), lang=lang),
             v.run: gr.update(interactive=False),
+            v.share_link: gr.update(value="", visible=False),  # a new run is not the one shared
         }
         try:
             frames, notes = await self.ctx.frames.resolve(conn, owner, f.frame_inputs(data), values)

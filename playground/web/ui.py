@@ -19,6 +19,7 @@ from .history import HistoryView, create_history_ui
 from .history_events import HistoryTab
 from .i18n import t
 from .locale_events import wire_visitor_language
+from .mcp_tools import register_tools
 from .page_events import wire_page
 from .recent_events import wire_recent_prompts
 from .state import PageState, create_page_ui
@@ -26,6 +27,7 @@ from .storyboard import BoardView, create_storyboard_ui
 from .storyboard_events import BoardTab
 from .tab import TabView, create_tab_ui
 from .tab_events import TabHandlers
+from .tab_share import wire_tab_share
 
 
 def _create_tabs(
@@ -64,6 +66,7 @@ def _wire(
     tab_handlers = {action: TabHandlers(ctx, view, page) for action, view in views.items()}
     for handlers in tab_handlers.values():
         handlers.wire(loaded)
+        wire_tab_share(ctx, page, handlers.view)
     history = HistoryTab(ctx, history_view, page, tabs, tab_handlers)
     history.wire(history_tab, loaded)
     CompareTab(ctx, compare_view, page, history).wire(loaded)
@@ -83,4 +86,5 @@ def build_app(ctx: RunService) -> gr.Blocks:
         tabs, views, compare_view, board_view, history_tab, history_view = _create_tabs(ctx.frames.destination_text())
         _wire(ctx, page, tabs, views, compare_view, board_view, history_tab, history_view)
         api.register(ctx, demo)
+        register_tools(ctx, demo)  # last: it keeps every endpoint above off the MCP tool list
     return demo
