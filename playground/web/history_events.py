@@ -108,7 +108,8 @@ class HistoryTab:
         # Queued: a queued event carries the page's own URL, and with it ``?share=``.
         # The form has ~90 components and Gradio's page re-checks every output it ever updated on each later
         # event, so a page opened without ``?share=`` stops at the gate and never touches the forms.
-        loaded.then(self.share_gate, api_visibility="private", show_progress="hidden").success(
+        gate = dict(api_visibility="private", concurrency_limit=None, show_progress="hidden")
+        loaded.then(self.share_gate, **gate).success(
             self.open_shared, outputs=self.form_outputs(), api_visibility="private", show_progress="hidden"
         )
         v.copy_btn.click(

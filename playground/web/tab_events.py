@@ -171,8 +171,15 @@ class TabHandlers:
             concurrency_limit=None,
             show_progress="hidden",
         )
-        # After a refresh the page picks up its unfinished run where it left off.
+        # After a refresh the page picks up its unfinished run where it left off; a page with none stops at
+        # the gate, so its run outputs stay out of what Gradio's page re-checks on every later event.
         loaded.then(
+            self.resume_gate,
+            inputs=[p.visitor, p.pending],
+            api_visibility="private",
+            concurrency_limit=None,
+            show_progress="hidden",
+        ).success(
             self.resume,
             inputs={p.key, p.spend, p.runs, p.visitor, p.pending},
             outputs=run_outputs,
@@ -374,6 +381,11 @@ class TabHandlers:
         yield intro
         async for out in self._follow(run, data, page_root(request), lang):
             yield out
+
+    async def resume_gate(self, token: str, pending: list, request: gr.Request) -> None:
+        owner = self.ctx.visitor(token, request_facts(request)).owner
+        if await self._run_to_resume(owner, pending or []) is None:
+            raise gr.Error("nothing to resume", visible=False, print_exception=False)
 
     async def resume(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
         """On page load: follow this tab's newest unfinished run, or show how it ended meanwhile."""
