@@ -26,9 +26,11 @@ def wire_page(ctx: RunService, page: PageState) -> Dependency:
         visitor = ctx.visitor(token, request_facts(request, profile))
         moved = await ctx.join_account(visitor)
         conn = ctx.connection(saved, visitor)
+        # Without a saved key nothing changes: setting the key box anyway would fire its change event, and
+        # with it every tab's cost readout a second time on each page load.
         return (
-            gr.update(value=saved or ""),
-            gr.update(value=bool(saved)),
+            gr.update(value=saved) if saved else gr.skip(),
+            gr.update(value=True) if saved else gr.skip(),
             mode_banner(conn, visitor, language(request)),
             joined_note(visitor, moved, language(request)),
             token,
