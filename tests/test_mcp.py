@@ -79,7 +79,7 @@ async def test_list_and_estimate_match_the_published_table(app: RunningApp) -> N
     assert wrong["total_usd"] is None and wrong["problems"], "a duration the model cannot make is named"
 
 
-async def test_start_returns_at_once_then_poll_download_and_remix(app: RunningApp) -> None:
+async def test_start_returns_at_once_then_poll_until_done_and_download(app: RunningApp) -> None:
     sent_before = len(app.sim.submissions())
     async with mcp_session(app) as session:
         loop = asyncio.get_running_loop()

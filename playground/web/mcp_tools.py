@@ -194,7 +194,7 @@ def register_tools(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - on
         visitor, key = caller(x_wave_api_key, request)
         read = veo.Reader()
         references, more = read_extras(read, image_urls, "", None)
-        is_remix = read.choice("action", action, veo.CHOICES["action"]) == "remix"
+        is_remix = action == "remix"  # read (and any wrong value named) once, by read_form
         frame_fields = {} if is_remix else {"first_frame_image": first_frame_url, "last_frame_image": last_frame_url}
         form = read_form(
             read,
