@@ -346,6 +346,15 @@ class RunStore:
         record = self.get(run_id)
         return record if record is not None and record.owner == owner else None
 
+    def owned_task(self, owner: str, task_id: str) -> RunRecord | None:
+        """The owner's newest run with this task id (a task resumed by id has a second run)."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT * FROM runs WHERE task_id = ? AND owner = ? ORDER BY created_at DESC LIMIT 1",
+                (task_id, owner),
+            ).fetchone()
+        return RunRecord.from_row(row) if row is not None else None
+
     def group(self, owner: str, group_id: str) -> list[RunRecord]:
         """The runs of one of ``owner``'s groups, in their order; empty for anyone else's group."""
         with self._connect() as db:

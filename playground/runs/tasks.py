@@ -56,33 +56,25 @@ class UnknownTask:
     task_id: str
 
 
-def owned_task(ctx: RunService, owner: str, task_id: str) -> RunRecord | None:
-    """The caller's run with this task id, newest first if the id was resumed twice."""
-    task_id = task_id.strip()
-    if not task_id:
-        return None
-    mine = [r for r in ctx.store.runs_of_task(task_id) if r.owner == owner]
-    return mine[-1] if mine else None
-
-
 async def report(ctx: RunService, owner: str, task_id: str) -> TaskReport | UnknownTask:
-    record = await ctx.store.call(owned_task, ctx, owner, task_id)
+    task_id = task_id.strip()
+    live = ctx.tracker.live_task(owner, task_id)
+    if live is not None:
+        latest = live.latest
+        return TaskReport(live.record, latest.phase, latest.progress, latest.eta_seconds, latest.message)
+    # Ended (or followed by nobody in this process): the history has the settled state and the files.
+    record = await ctx.store.call(ctx.store.owned_task, owner, task_id)
     if record is None:
         return UnknownTask(task_id)
-    live = ctx.tracker.live(owner, record.run_id)
-    if live is not None and not live.finished:
-        latest = live.latest
-        return TaskReport(record, latest.phase, latest.progress, latest.eta_seconds, latest.message)
-    # Ended (or followed by nobody in this process): the history has the settled state and the files.
-    fresh = await ctx.store.call(ctx.store.get, record.run_id) or record
-    progress = 100 if fresh.phase is Phase.COMPLETED else 0
-    return TaskReport(fresh, fresh.phase, progress, None, fresh.message)
+    progress = 100 if record.phase is Phase.COMPLETED else 0
+    return TaskReport(record, record.phase, progress, None, record.message)
 
 
 async def cancel(
     ctx: RunService, conn: Connection, owner: str, task_id: str
 ) -> CancelAsked | AlreadyFinished | UnknownTask:
-    record = await ctx.store.call(owned_task, ctx, owner, task_id)
+    task_id = task_id.strip()
+    record = await ctx.store.call(ctx.store.owned_task, owner, task_id)
     if record is None:
         return UnknownTask(task_id)
     live = ctx.tracker.live(owner, record.run_id)

@@ -186,23 +186,19 @@ class RunTracker:
         live = self.live_task(owner, task_id)
         if live is not None:
             return live
-        records = [r for r in await self.store.call(self.store.runs_of_task, task_id) if r.owner == owner]
-        record = (
-            records[-1]
-            if records
-            else RunRecord(
-                owner=owner,
-                mode=conn.mode,
-                key_fingerprint=key_fingerprint(conn.api_key),
-                action="unknown",
-                model="unknown",
-                request={},
-                task_id=task_id,
-                phase=Phase.QUEUED,
-                estimated_cost=None,
-            )
+        known = await self.store.call(self.store.owned_task, owner, task_id)
+        record = known or RunRecord(
+            owner=owner,
+            mode=conn.mode,
+            key_fingerprint=key_fingerprint(conn.api_key),
+            action="unknown",
+            model="unknown",
+            request={},
+            task_id=task_id,
+            phase=Phase.QUEUED,
+            estimated_cost=None,
         )
-        if not records:
+        if known is None:
             await self.store.call(self.store.add, record)
         return self._follow(record, conn, LOOKING_UP(task_id=task_id))
 

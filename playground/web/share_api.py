@@ -9,7 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from .. import veo
-from ..runs import RunService, tasks
+from ..runs import RunService
 from .media_view import page_root
 from .session import request_facts
 
@@ -29,7 +29,7 @@ def register_shares(ctx: RunService, demo: gr.Blocks) -> None:
         if read.problems or not wanted:
             raise gr.Error("Not shared: " + (read.message() if read.problems else "give a task id."))
         owner = ctx.visitor(None, request_facts(request)).owner
-        record = await ctx.store.call(tasks.owned_task, ctx, owner, wanted)
+        record = await ctx.store.call(ctx.store.owned_task, owner, wanted)
         return owner, record.run_id if record else None
 
     async def share(task_id: str, request: gr.Request = None) -> dict:

@@ -6,7 +6,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..runs import RunService, tasks
+from ..runs import RunService
 from ..texts import say
 from .history import ONLY_FINISHED_SHARE
 from .session import language, request_facts
@@ -19,7 +19,7 @@ def wire_tab_share(ctx: RunService, page: PageState, view: TabView) -> None:
     async def share_result(token: str, task_id: str | None, request: gr.Request) -> Any:
         # The task id is the tab's own state, but the run is still looked up among the visitor's runs.
         owner = ctx.visitor(token, request_facts(request)).owner
-        record = await ctx.store.call(tasks.owned_task, ctx, owner, task_id or "")
+        record = await ctx.store.call(ctx.store.owned_task, owner, task_id or "")
         made = await ctx.store.call(ctx.shares.share, owner, record.run_id) if record and ctx.shares else None
         if made is None:
             gr.Warning(say(ONLY_FINISHED_SHARE(), language(request)))
