@@ -18,7 +18,7 @@ from typing import Any
 import gradio as gr
 
 from .. import veo
-from ..runs import Refused, RunService, Visitor, tasks
+from ..runs import Refused, RunService, RunUpdate, TrackedRun, Visitor, tasks
 from ..veo import ModelSpec
 from .api import estimate_json, prepared, read_extras, read_form, refuse_unreadable
 from .media_view import page_root
@@ -84,12 +84,20 @@ def _report_json(ctx: RunService, root: str, report: tasks.TaskReport) -> dict[s
     }
 
 
-async def _accepted(run: Any) -> Any:
+async def _accepted(run: TrackedRun) -> RunUpdate:
     """The first update that names the provider's task (or ends the run): the POST has been answered."""
     async for update in run.updates():
         if update.task_id or update.finished:
             return update
     return run.latest
+
+
+def as_gradio(request: Any) -> gr.Request | None:
+    """The request as the rest of the web layer reads it. Through MCP, Gradio hands an unqueued tool
+    Starlette's own request (no session hash, no ``.request``), not a ``gr.Request``."""
+    if request is None or isinstance(request, gr.Request):
+        return request
+    return gr.Request(request=request)
 
 
 def _json(answer: dict[str, Any]) -> str:
@@ -101,9 +109,9 @@ def _json(answer: dict[str, Any]) -> str:
 def register_tools(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one small closure per tool
     operator_prices = dict(ctx.settings.operator_prices)
 
-    def caller(x_wave_api_key: str | None, request: gr.Request | None) -> tuple[Visitor, str]:
+    def caller(x_wave_api_key: str | None, request: Any) -> tuple[Visitor, str]:
         key = (x_wave_api_key or "").strip()
-        return ctx.tool_visitor(key or None, request_facts(request)), key
+        return ctx.tool_visitor(key or None, request_facts(as_gradio(request))), key
 
     def list_models() -> str:
         """List the Veo 3.1 models this playground can run, with what each one takes and what it costs.
@@ -251,7 +259,7 @@ def register_tools(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - on
         found = await tasks.report(ctx, visitor.owner, task_id)
         if isinstance(found, tasks.UnknownTask):
             raise gr.Error(f"No video of yours has the task id {task_id!r}.")
-        return _json(_report_json(ctx, page_root(request), found))
+        return _json(_report_json(ctx, page_root(as_gradio(request)), found))
 
     async def cancel_video(task_id: str, x_wave_api_key: gr.Header = None, request: gr.Request = None) -> str:
         """Cancel a video started with start_video. A task still queued is refunded; one already rendering

@@ -31,8 +31,6 @@ from gradio_client.utils import is_http_url_like
 def page_root(request: gr.Request | None) -> str:
     """Where the caller reached this app, without a trailing slash ("" when there is no request)."""
     inner = getattr(request, "request", None) if request is not None else None
-    if inner is None and hasattr(request, "scope"):  # an MCP tool call's own Starlette request
-        inner = request
     if inner is None:
         return ""
     # Gradio's own rule (honours X-Forwarded-Host/-Proto and the app's root path), as for its file links.

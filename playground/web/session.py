@@ -14,9 +14,7 @@ from ..texts import Lang, lang_of
 
 def session_id(request: gr.Request | None) -> str:
     """Gradio's session hash; API calls without one share the ``anonymous`` session."""
-    # An MCP tool call hands over Starlette's own request, which has no session at all.
-    session_hash = getattr(request, "session_hash", None)
-    return session_hash if session_hash else "anonymous"
+    return request.session_hash if request is not None and request.session_hash else "anonymous"
 
 
 def _oauth_userinfo(request: gr.Request) -> Mapping[str, Any] | None:
@@ -25,7 +23,7 @@ def _oauth_userinfo(request: gr.Request) -> Mapping[str, Any] | None:
     Read the way Gradio injects ``gr.OAuthProfile``: from the Starlette session, which exists only
     when the page has a ``gr.LoginButton`` (Gradio then installs the session middleware).
     """
-    underlying = getattr(request, "request", None) or request  # an MCP tool call: Starlette's own
+    underlying = getattr(request, "request", None)
     scope = getattr(underlying, "scope", None)
     session = scope.get("session") if isinstance(scope, dict) else None
     info = session.get("oauth_info") if isinstance(session, Mapping) else None
