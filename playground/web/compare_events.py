@@ -35,7 +35,7 @@ from .compare_view import NOTHING_QUEUED, cell_status, grid_readout, grid_refusa
 from .history_events import HistoryTab
 from .media_view import page_root
 from .session import language, request_facts
-from .state import PageState, without_pending
+from .state import PageState, stop_here, without_pending
 from .view import OWN_KEY_TO_RESUME, PREPARING, said_list
 
 PENDING_KIND = "compare"
@@ -318,7 +318,7 @@ class CompareTab:
         """Go on to :meth:`resume` only when this browser has a grid to resume."""
         visitor = self.ctx.visitor(token, request_facts(request))
         if await self._group_to_resume(visitor.owner, pending or []) is None:
-            raise gr.Error("no grid to resume", visible=False, print_exception=False)
+            stop_here("no grid to resume")
 
     async def _group_to_resume(self, owner: str, pending: list) -> str | None:
         store = self.ctx.store

@@ -53,7 +53,7 @@ from .history import (
 from .media_view import page_root
 from .session import language, request_facts
 from .share_api import share_url
-from .state import PageState
+from .state import PageState, stop_here
 from .tab_events import TabHandlers
 from .view import status_panel
 
@@ -266,7 +266,7 @@ class HistoryTab:
     def share_gate(request: gr.Request) -> None:
         """Let the page go on to :meth:`open_shared` only when it was opened from a share page's link."""
         if not (request and request.query_params.get("share")):
-            raise gr.Error("no share link", visible=False, print_exception=False)
+            stop_here("no share link")
 
     async def open_shared(self, request: gr.Request) -> dict:
         """On page load with ``?share=<token>``: the shared run's settings in its tab; nothing runs until Generate.

@@ -9,6 +9,7 @@ that visitor's request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 import gradio as gr
 
@@ -46,6 +47,12 @@ class PageState:
     pending: gr.BrowserState
     #: gr.State per tab session: ``"<run_id>:<phase>"`` of the last run that ended, so History lists again.
     history_changed: gr.State
+
+
+def stop_here(why: str) -> NoReturn:
+    """End a load-time ``.then(gate).success(...)`` chain at its gate, showing nothing in the page. The
+    outputs after a gate are touched only when there is something to show (see the resume gates)."""
+    raise gr.Error(why, visible=False, print_exception=False)
 
 
 def without_pending(pending: list | None, run_id: str) -> list[dict]:

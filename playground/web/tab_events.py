@@ -37,7 +37,7 @@ from .i18n import t
 from .media_view import page_root
 from .references import reference_capabilities, reference_fill, reference_outputs
 from .session import language, request_facts
-from .state import PageState, without_pending
+from .state import PageState, stop_here, without_pending
 from .tab import TabView
 from .view import (
     NO_TASK_TO_CANCEL,
@@ -385,7 +385,7 @@ class TabHandlers:
     async def resume_gate(self, token: str, pending: list, request: gr.Request) -> None:
         owner = self.ctx.visitor(token, request_facts(request)).owner
         if await self._run_to_resume(owner, pending or []) is None:
-            raise gr.Error("nothing to resume", visible=False, print_exception=False)
+            stop_here("nothing to resume")
 
     async def resume(self, data: dict, request: gr.Request) -> AsyncIterator[dict]:
         """On page load: follow this tab's newest unfinished run, or show how it ended meanwhile."""
