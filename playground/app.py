@@ -12,11 +12,13 @@ from typing import Any
 import gradio as gr
 from fastapi import APIRouter, FastAPI
 
-from .net import TemporaryFileStore, UploadChain, hosts_from_env, self_host_router
+from .net import Bucket, TemporaryFileStore, UploadChain, hosts_from_env, parse_media_url, self_host_router
 from .runs import (
     CallbackHub,
+    Database,
     FrameResolver,
     Identities,
+    MediaFiles,
     MediaLinks,
     Ownership,
     RunService,
@@ -72,6 +74,7 @@ class Playground:
         if resumed:
             log.info("resumed %d unfinished run(s) from the history", resumed)
         yield
+        await self.context.keeper.close()
         await self.context.boards.close()
         await self.context.tracker.close()
 
@@ -108,8 +111,10 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
         routers.append(callbacks.router())
     sim_url = simulator.base_url if simulator else None
     secret = load_secret(settings.data_dir, env.get("PLAYGROUND_SECRET", ""))
-    store = RunStore(settings.db_path)
-    media_links = MediaLinks(derived_key(secret, "media-links"), store, media_dir, settings.media_link_hours)
+    store = RunStore(Database(settings.database_url))
+    bucket_config = parse_media_url(settings.media_url, env)
+    media = MediaFiles(media_dir, Bucket(bucket_config) if bucket_config else None)
+    media_links = MediaLinks(derived_key(secret, "media-links"), store, media, settings.media_link_hours)
     routers.append(media_links.router())
     context = RunService(
         settings=settings,
@@ -121,6 +126,7 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
         browser_secret=browser_state_secret(secret),
         callbacks=callbacks,
         media_links=media_links,
+        media=media,
     )
     assert context.shares is not None
     routers.append(context.shares.router())

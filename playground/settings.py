@@ -136,6 +136,14 @@ class Settings:
     media_dir_setting: Path | None = None
     #: The run history database; defaults to ``data_dir/history.sqlite3``.
     db_path_setting: Path | None = None
+    #: ``PLAYGROUND_DATABASE_URL``: a SQLite file (``sqlite:///…``) or a PostgreSQL server; default :attr:`db_path`.
+    database_url_setting: str = field(default="", repr=False)
+    #: ``PLAYGROUND_MEDIA_URL``: ``s3://bucket/prefix`` keeps videos and posters in a bucket too.
+    media_url: str = ""
+    #: This replica's name in leases; by default one of its own (see ``runs.leases.replica_id``).
+    replica_id: str = ""
+    #: ``PLAYGROUND_SECRET`` was given (a shared database needs every replica to sign alike).
+    secret_given: bool = field(default=False, repr=False)
     #: Where the internet reaches this app (image self-hosting, callbacks); None when it cannot.
     public_base_url: str | None = None
     #: Caps on what runs on the server's key may cost, in USD; None means no cap.
@@ -184,6 +192,15 @@ class Settings:
     def db_path(self) -> Path:
         return self.db_path_setting or self.data_dir / "history.sqlite3"
 
+    @property
+    def database_url(self) -> str:
+        return self.database_url_setting or f"sqlite:///{self.db_path}"
+
+    @property
+    def shared_database(self) -> bool:
+        """Whether the database is a server other replicas may share (so they must agree on the secret)."""
+        return self.database_url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
@@ -199,7 +216,7 @@ class Settings:
         base_url = (env.get("WAVE_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/")
         if base_url.endswith("/v1"):
             base_url = base_url[: -len("/v1")]  # the client adds /v1/...; forgive the common slip
-        return cls(
+        settings = cls(
             api_key=env.get("WAVE_API_KEY", "").strip(),
             base_url=base_url,
             demo=_flag(env, "WAVE_DEMO"),
@@ -211,6 +228,10 @@ class Settings:
             data_dir=Path(env.get("PLAYGROUND_DATA_DIR", "").strip() or ".playground-data"),
             media_dir_setting=_path(env, "PLAYGROUND_MEDIA_DIR"),
             db_path_setting=_path(env, "PLAYGROUND_DB"),
+            database_url_setting=env.get("PLAYGROUND_DATABASE_URL", "").strip(),
+            media_url=env.get("PLAYGROUND_MEDIA_URL", "").strip(),
+            replica_id=env.get("PLAYGROUND_REPLICA_ID", "").strip(),
+            secret_given=bool(env.get("PLAYGROUND_SECRET", "").strip()),
             public_base_url=public_base_url_from_env(env),
             budget_per_visitor=_money(env, "PLAYGROUND_BUDGET_PER_VISITOR_USD"),
             budget_total=_money(env, "PLAYGROUND_BUDGET_TOTAL_USD"),
@@ -226,3 +247,9 @@ class Settings:
             trusted_proxies=_networks(env, "PLAYGROUND_TRUSTED_PROXIES"),
             on_space=bool(env.get("SPACE_ID", "").strip()),
         )
+        if settings.shared_database and not settings.secret_given:
+            raise SettingsError(
+                "PLAYGROUND_SECRET must be set when PLAYGROUND_DATABASE_URL is a shared database: "
+                "every replica signs visitors' identities and links with it, so all of them need the same one"
+            )
+        return settings

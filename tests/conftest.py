@@ -68,6 +68,14 @@ def sim(tmp_path: Path) -> Iterator[SimulatorServer]:
 
 
 @pytest.fixture
+def slow_sim(tmp_path: Path) -> Iterator[SimulatorServer]:
+    """A task takes 6.5 s: long enough to kill an app in the middle of one."""
+    config = SimulatorConfig(queue_seconds=0.5, processing_seconds=6.0, progress_steps=6)
+    with SimulatorServer.start_new(tmp_path / "sim", config) as server:
+        yield server
+
+
+@pytest.fixture
 async def client(sim: SimulatorServer) -> AsyncIterator[WaveClient]:
     async with WaveClient(TEST_KEY, sim.base_url, retry=RetryPolicy(base_delay=0.01, max_delay=0.05)) as c:
         yield c

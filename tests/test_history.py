@@ -187,15 +187,11 @@ async def test_resume_after_restart_polls_again_with_the_servers_key(
     visitor_run = record_for("bob", mode="visitor-key")
     visitor_run.task_id, visitor_run.phase = "task-of-someone-else", "processing"
     store.add(visitor_run)
-    restarted = RunTracker(
-        Settings(),
-        store,
-        tmp_path / "media",
-        lambda conn: PollPolicy(min_interval=0.05, max_interval=0.2, expected_seconds=1),
-    )
-    resumed = await restarted.resume_unfinished(
-        lambda r: conn_to(sim) if r.mode == "server-key" else None
-    )  # visitors' keys are never stored
+    service = service_for(tmp_path, store, Settings(api_key=TEST_KEY, base_url=sim.base_url))
+    restarted = service.tracker
+    restarted.policy_for = lambda conn: PollPolicy(min_interval=0.05, max_interval=0.2, expected_seconds=1)
+    resumed = await service.resume_after_restart()  # visitors' keys are never stored: bob's waits
+    await service.keeper.close()
     assert resumed == 2
     for record in records:
         await asyncio.wait_for(restarted.live(record.owner, record.run_id).driver, 30)

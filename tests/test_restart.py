@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,7 +22,7 @@ from gradio_client import Client
 from playground.app import create_playground
 from playground.runs import RunStore
 from playground.settings import Settings
-from playground.simulator import SimulatorConfig, SimulatorServer
+from playground.simulator import SimulatorServer
 
 from .conftest import TEST_KEY
 
@@ -80,13 +79,6 @@ def wait_for(condition, timeout: float, what: str):
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def slow_sim(tmp_path: Path) -> Iterator[SimulatorServer]:
-    config = SimulatorConfig(queue_seconds=0.5, processing_seconds=6.0, progress_steps=6)
-    with SimulatorServer.start_new(tmp_path / "sim", config) as server:
-        yield server
 
 
 def test_a_task_survives_the_app_being_killed_and_restarted(slow_sim: SimulatorServer, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@
 * ``fetch``     - pasted image links, remix clips and callback URLs fetched or checked through ``targets``.
 * ``hosts``     - the upload hosts, one module each; ``uploads`` tries them in turn and checks each link.
 * ``config``    - the hosts the operator configured; ``tls``, ``http_client``, ``loopback`` - shared plumbing.
+* ``bucket``    - the media bucket (``PLAYGROUND_MEDIA_URL``) where replicas keep videos, posters and joins.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .hosts import (
 )
 from .uploads import HostingFailed, UploadChain, describe_destination, verify_link
 from .config import HOST_NAMES, chain_from_env, hosts_from_env, upload_timeout_from_env
+from .bucket import MEDIA_URL, Bucket, BucketConfig, BucketError, parse_media_url
 from .targets import CALLBACK_LINK, CLIP_LINK, IMAGE_LINK, UnsafeURL, Wording, address_problem
 
 # ``fetch.system_resolver`` and ``http_client.default_client`` are not re-exported: they are looked up on
@@ -46,9 +48,13 @@ __all__ = [
     "CLIP_LINK",
     "HOST_NAMES",
     "IMAGE_LINK",
+    "MEDIA_URL",
     "S3_PUT_LINK_SECONDS",
     "USER_AGENT",
     "Attempt",
+    "Bucket",
+    "BucketConfig",
+    "BucketError",
     "HostError",
     "HostedImage",
     "HostingFailed",
@@ -73,6 +79,7 @@ __all__ = [
     "describe_destination",
     "fetch_pasted_url",
     "hosts_from_env",
+    "parse_media_url",
     "pinned_request",
     "self_host_router",
     "shared_tls",

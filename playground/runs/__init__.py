@@ -18,7 +18,12 @@ Other layers import from this package (``from ..runs import RunService, Phase``)
 # Submodules in dependency order, so importing the package never meets a half-built module.
 # isort: off
 from .phases import TERMINAL_PHASES, UNFINISHED_PHASES, GroupKind, Mode, Phase
-from .store import CapReached, GroupReserved, Limits, RateLimited, Reserved, RunRecord, RunStore, Scope
+from .ledger import CapReached, GroupReserved, Limits, RateLimited, Reserved, Scope
+from .record import RunRecord
+from .database import Database, Dialect
+from .store import RunStore
+from .leases import Leases, replica_id
+from .media_files import MediaFiles
 from .connection import Connection, choose_connection, connection_for_record, key_fingerprint
 from .engine import (
     DownloadPolicy,
@@ -31,7 +36,8 @@ from .engine import (
     run_task,
 )
 from .callbacks import CallbackHub, CallbackTicket, with_callback
-from .tracker import RunTracker, TrackedRun, owner_folder
+from .live import TrackedRun
+from .tracker import RunTracker, owner_folder
 from .budget import Budget, Standing, Unpriced
 from .identity import Identities, browser_state_secret, derived_key, load_secret
 from .ownership import NOT_YOURS, Access, Allowed, Ownership, Refused, run_reference
@@ -83,6 +89,11 @@ __all__ = [
     # store, and the ledger's reservations
     "RunRecord",
     "RunStore",
+    "Database",
+    "Dialect",
+    "Leases",
+    "replica_id",
+    "MediaFiles",
     "CapReached",
     "Limits",
     "RateLimited",

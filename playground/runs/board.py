@@ -22,11 +22,13 @@ from ..texts import text
 from ..veo import PENDING_CLIP_URL, BoardPlan, BoardSettings, FormValues, Shot, plan_board
 from .engine import RunUpdate
 from .frames import PENDING_FRAME_URL, FrameError, FrameInputs
+from .leases import board_lease
+from .ledger import GroupReserved
+from .live import TrackedRun
 from .ownership import Refused
 from .phases import GroupKind, Mode, Phase
 from .record import RunRecord
-from .store import GroupReserved
-from .tracker import TrackedRun, board_file
+from .tracker import board_file
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -127,6 +129,8 @@ class BoardRunner:
         self._boards: dict[str, BoardProgress] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._joining: dict[str, asyncio.Lock] = {}
+        #: The leases of the boards this replica drives now (renewed with the runs').
+        self.held: set[str] = set()
 
     def progress(self, group_id: str) -> BoardProgress | None:
         return self._boards.get(group_id)
@@ -178,7 +182,12 @@ class BoardRunner:
     async def _run(
         self, conn: Connection, progress: BoardProgress, records: list[RunRecord], start: int, source: str | None
     ) -> None:
+        lease = board_lease(progress.group_id)
+        leases = self.service.tracker.leases
         try:
+            if not await asyncio.to_thread(leases.claim, lease):
+                return  # another replica goes on with this board
+            self.held.add(lease)
             for index in range(start, len(records)):
                 if progress.cancelled:
                     await self._settle(records[index:], NOT_RUN_CANCELLED())
@@ -193,6 +202,9 @@ class BoardRunner:
                     return
             progress.video = await self.joined(records[0].owner, progress.group_id)
         finally:
+            if lease in self.held:
+                self.held.discard(lease)
+                await asyncio.shield(asyncio.to_thread(leases.release, lease))
             progress.done = True
             progress.current = None
             progress.changed()
@@ -289,13 +301,19 @@ class BoardRunner:
         dest = self.joined_path(records[0])
         lock = self._joining.setdefault(group_id, asyncio.Lock())
         async with lock:  # the page and the API may ask together; one join writes the file
-            if dest.is_file():
+            media = self.service.tracker.media
+            if dest.is_file() or await media.fetch(dest):
                 return JoinResult(dest, sum(r.request.get("duration") or 0 for r in records), True, len(records))
+            clips = [await media.fetch(r.files[0]) for r in records]
+            if any(clip is None for clip in clips):
+                return None
             try:
                 # Stream copy in a thread: the clips pass through packet by packet, never decoded.
-                return await asyncio.to_thread(join_clips, [Path(r.files[0]) for r in records], dest)
+                joined = await asyncio.to_thread(join_clips, [c for c in clips if c is not None], dest)
             except JoinFailed:
                 return None
+            await media.keep(dest)
+            return joined
 
     async def close(self) -> None:
         """Stop driving (the process is stopping): waiting shots stay waiting, for :meth:`resume` to go on with."""
@@ -321,14 +339,19 @@ class BoardRunner:
         service, store = self.service, self.service.store
         resumed = 0
         for owner, group_id in await store.call(store.waiting_groups, GroupKind.STORYBOARD):
+            current = self._boards.get(group_id)
+            if current is not None and not current.done:
+                continue  # this replica drives it now
             records = await service.group_runs(owner, group_id)
             start = next(i for i, r in enumerate(records) if r.phase == Phase.WAITING)
-            if records[start].mode == Mode.DEMO:  # the embedded simulator starts empty
+            conn = service.connection_for_record(records[start])
+            if conn is None and records[start].mode != Mode.DEMO:
+                continue  # its key is the visitor's own: the page goes on with it (see BoardTab)
+            if not await asyncio.to_thread(service.tracker.leases.claim, board_lease(group_id)):
+                continue  # another replica drives it
+            if conn is None or records[start].mode == Mode.DEMO:  # the embedded simulator starts empty
                 await self._settle(records[start:], DEMO_BOARD_GONE())
                 continue
-            conn = service.connection_for_record(records[start])
-            if conn is None:
-                continue  # its key is the visitor's own: the page goes on with it (see BoardTab)
             self._boards.setdefault(group_id, BoardProgress(group_id))
             task = asyncio.create_task(self._go_on(conn, owner, records, start))
             self._tasks.add(task)

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from ..settings import Settings
 from ..texts import text
 from .connection import Connection
+from .ledger import CapReached, GroupReserved, Limits, RateLimited, Reservation, Scope
 from .phases import Mode
-from .store import CapReached, GroupReserved, Limits, RateLimited, Reservation, RunRecord, RunStore, Scope
+from .record import RunRecord
+from .store import RunStore
 from .visitors import Visitor
 
 

@@ -11,9 +11,11 @@ meanwhile, so a callback that never arrives costs nothing but speed.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import secrets
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import fastapi
@@ -50,6 +52,11 @@ class CallbackTicket:
             loop.call_soon_threadsafe(self.wake.set)
 
 
+def token_hash(token: str) -> str:
+    """What the history keeps of a route's token: enough to find its run, useless as a credential."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
         return asyncio.get_running_loop()
@@ -60,8 +67,16 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 class CallbackHub:
     """The open tickets of one app, and the route that rings them. Holds no key and no result."""
 
-    def __init__(self, public_base_url: str, *, prefix: str = "/hooks/wave") -> None:
+    def __init__(
+        self,
+        public_base_url: str,
+        *,
+        prefix: str = "/hooks/wave",
+        elsewhere: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> None:
         self.base = public_base_url.rstrip("/") + "/" + prefix.strip("/")
+        #: Wakes a run another replica follows, by its token's hash; whether there is one.
+        self.elsewhere = elsewhere
         self.prefix = "/" + prefix.strip("/")
         self._tickets: dict[str, CallbackTicket] = {}
         self._lock = threading.Lock()  # runs open and close tickets from Gradio's worker threads too
@@ -103,7 +118,9 @@ class CallbackHub:
         async def receive(token: str, request: Request) -> Response:
             ticket = self._find(token)
             if ticket is None:
-                return Response(status_code=404)
+                # Behind a balancer the callback may reach a replica that did not send the run.
+                found = self.elsewhere is not None and len(token) <= 64 and await self.elsewhere(token_hash(token))
+                return Response(status_code=202 if found else 404)
             # Unbound, it beat submit's answer: any post rings, and the wait will GET once it starts.
             if ticket.task_id is None or not _names_other_task(await _read_capped(request), ticket.task_id):
                 ticket.ring()

@@ -13,7 +13,7 @@ from ..wave import WaveClient
 from .phases import Mode
 
 if TYPE_CHECKING:
-    from .store import RunRecord
+    from .record import RunRecord
 
 
 def key_fingerprint(api_key: str) -> str:

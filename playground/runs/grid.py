@@ -17,10 +17,10 @@ from ..veo import REQUIRED_IMAGES, FormValues, GridPlan, Variant, plan_grid
 from .connection import key_fingerprint
 from .engine import RunUpdate
 from .frames import PENDING_FRAME_URL, FrameError, FrameInputs
+from .live import TrackedRun
 from .ownership import Refused
 from .phases import GroupKind, Phase
 from .record import RunRecord
-from .tracker import TrackedRun
 
 if TYPE_CHECKING:
     from .connection import Connection

@@ -28,6 +28,7 @@ from fastapi import APIRouter
 from starlette.responses import FileResponse, Response
 
 from ..media import status_card
+from .media_files import MediaFiles
 from .phases import GroupKind, Phase
 from .store import RunStore
 from .tracker import board_file
@@ -82,14 +83,20 @@ class MediaLinks:
     """Signs and serves links to the files of runs in ``store``, kept under ``media_dir``."""
 
     def __init__(
-        self, key: bytes, store: RunStore, media_dir: Path, lifetime_hours: float = DEFAULT_LIFETIME_HOURS
+        self,
+        key: bytes,
+        store: RunStore,
+        media: MediaFiles | Path,
+        lifetime_hours: float = DEFAULT_LIFETIME_HOURS,
     ) -> None:
         # ``key`` is for media links only (``identity.derived_key``): a link can never be replayed as an
         # identity or anything else signed.
         self._key = key
         if lifetime_hours <= 0:
             raise ValueError(f"Media links must last some time; PLAYGROUND_MEDIA_LINK_HOURS is {lifetime_hours}.")
-        self.store, self.media_dir = store, media_dir
+        self.store = store
+        self.media = media if isinstance(media, MediaFiles) else MediaFiles(media)
+        self.media_dir = self.media.media_dir
         self.lifetime_seconds = lifetime_hours * 3600.0
 
     def __repr__(self) -> str:  # the key stays out of logs and tracebacks
@@ -141,11 +148,8 @@ class MediaLinks:
     # -- serving -------------------------------------------------------------------------------
 
     async def file_of(self, ref: MediaRef) -> Path | None:
-        return await asyncio.to_thread(self._locate, ref)
-
-    def _locate(self, ref: MediaRef) -> Path | None:
-        """The saved file a verified link names, if its run still lists it inside the media folder."""
-        record = self.store.get(ref.run_id)
+        """The saved file a verified link names, if its run still lists it (fetched from the bucket if need be)."""
+        record = await self.store.call(self.store.get, ref.run_id)
         if record is None:
             return None
         if ref.which == BOARD:
@@ -156,12 +160,7 @@ class MediaLinks:
         else:
             index = int(ref.which)
             stored = record.files[index] if index < len(record.files) else None
-        if not stored:
-            return None
-        path = Path(stored).resolve()
-        if not path.is_relative_to(self.media_dir.resolve()) or not path.is_file():
-            return None
-        return path
+        return await self.media.fetch(stored)
 
     def router(self) -> APIRouter:
         router = APIRouter()

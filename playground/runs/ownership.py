@@ -17,7 +17,8 @@ from .phases import Mode, Phase
 
 if TYPE_CHECKING:
     from .connection import Connection
-    from .store import RunRecord, RunStore
+    from .record import RunRecord
+    from .store import RunStore
 
 NOT_YOURS = text("runs.ownership.not_yours", "Task {task_id} belongs to another visitor of this server.")
 NOT_THIS_BROWSERS = text(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any
 
 from ..texts import message_data, message_from_data
@@ -29,11 +29,44 @@ def _columns(name: str, value: Any) -> Iterator[tuple[str, Any]]:
         yield "message_json", None if data is None else json.dumps(data, ensure_ascii=False, default=str)
         return
     column, encode = _ENCODED.get(name, (name, lambda v: v))
-    yield column, encode(value)
+    # An enum goes in as its word: drivers differ on what they make of one (its name, or its value).
+    yield column, value.value if isinstance(value, Enum) else encode(value)
 
 
 def record_row(values: dict[str, Any]) -> dict[str, Any]:
     return {column: v for name, value in values.items() for column, v in _columns(name, value)}
+
+
+#: Every column a record is read from.
+_ROW_COLUMNS = [
+    "run_id",
+    "task_id",
+    "owner",
+    "mode",
+    "key_fingerprint",
+    "action",
+    "model",
+    "request_json",
+    "estimated_cost",
+    "charged",
+    "phase",
+    "message",
+    "message_json",
+    "queued_seconds",
+    "processing_seconds",
+    "files_json",
+    "urls_json",
+    "expires_at",
+    "poster",
+    "created_at",
+    "updated_at",
+    "address",
+    "sent_at",
+    "group_id",
+    "group_kind",
+    "group_index",
+    "callback_hash",
+]
 
 
 @dataclass
@@ -71,6 +104,8 @@ class RunRecord:
     group_id: str | None = None
     group_kind: str | None = None
     group_index: int | None = None
+    #: The hash of the callback route's token sent with it, so a callback reaching any replica finds it.
+    callback_hash: str | None = None
 
     def __post_init__(self) -> None:
         # Rows hold the words; a record holds the enums, which compare equal to them.
@@ -84,8 +119,9 @@ class RunRecord:
         return record_row({f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> RunRecord:
-        data = dict(row)
+    def from_row(cls, row: Mapping[str, Any]) -> RunRecord:
+        # Columns that are no field of a record (a lease, a callback) belong to other readers.
+        data = {name: row[name] for name in _ROW_COLUMNS if name in row}
         data["request"] = json.loads(data.pop("request_json"))
         data["files"] = json.loads(data.pop("files_json"))
         data["urls"] = json.loads(data.pop("urls_json"))

@@ -25,12 +25,18 @@ from .connection import Connection, choose_connection, connection_for_record, ke
 from .engine import RunUpdate
 from .frames import FrameResolver
 from .identity import Identities
+from .leases import Leases, replica_id
+from .ledger import GroupReserved, Reserved
+from .live import TrackedRun
+from .media_files import MediaFiles
 from .media_links import MediaLinks
 from .ownership import Ownership, Refused
-from .phases import GroupKind, Mode, Phase
+from .phases import GroupKind, Phase
+from .record import RunRecord
+from .replica import ReplicaKeeper
 from .shares import Shares
-from .store import GroupReserved, Reserved, RunRecord, RunStore
-from .tracker import DEMO_GONE, RunTracker, TrackedRun
+from .store import RunStore
+from .tracker import RunTracker
 from .visitors import RequestFacts, Visitor, Visitors
 
 if TYPE_CHECKING:
@@ -72,16 +78,26 @@ class RunService:
     callbacks: CallbackHub | None = None
     #: The share links of finished runs (``/share/<token>``).
     shares: Shares | None = None
+    #: Where saved videos and posters are: the media folder, and the bucket when there is one.
+    media: MediaFiles | None = None
     visitors: Visitors = field(init=False)
     tracker: RunTracker = field(init=False)
     budget: Budget = field(init=False)
     boards: BoardRunner = field(init=False)
+    keeper: ReplicaKeeper = field(init=False)
 
     def __post_init__(self) -> None:
         self.boards = BoardRunner(self)
+        self.media = self.media or MediaFiles(self.media_dir)
         if self.shares is None:
-            self.shares = Shares(self.store, self.media_dir, self.settings.public_base_url)
-        self.tracker = RunTracker(self.settings, self.store, self.media_dir, self.poll_policy, self.callbacks)
+            self.shares = Shares(self.store, self.media, self.settings.public_base_url)
+        leases = Leases(self.store.db, replica_id(self.settings.replica_id, self.store.db.shared))
+        self.tracker = RunTracker(
+            self.settings, self.store, self.media_dir, self.poll_policy, self.callbacks, leases, self.media
+        )
+        if self.callbacks is not None:
+            self.callbacks.elsewhere = lambda hashed: self.store.call(leases.wake, hashed)
+        self.keeper = ReplicaKeeper(self)
         self.budget = Budget(self.settings, self.store)
         self.visitors = Visitors(self.settings, self.identities.address_key)
 
@@ -136,25 +152,13 @@ class RunService:
         return connection_for_record(self.settings, record)
 
     async def resume_after_restart(self) -> int:
-        """Poll again what was running when the server stopped; say so for what cannot be.
+        """Poll again what was running when the server stopped, say so for what cannot be, and keep at it.
 
-        Runs it left ``submitting`` with no task id are settled first: never sent, nothing was
-        charged; sent, they are uncertain and stay counted (see :meth:`RunTracker.settle_stranded`).
+        Runs left ``submitting`` with no task id are settled: never sent, nothing was charged; sent,
+        they are uncertain and stay counted. From then on the replica keeper renews this replica's
+        leases and takes over the runs of replicas that stop (see :mod:`.replica`).
         """
-        await self.tracker.settle_stranded()
-        for record in await self.store.call(self.store.unfinished):
-            if record.mode == Mode.DEMO:
-                # The embedded simulator starts empty: its tasks did not survive the restart.
-                await self.store.call(
-                    self.store.update,
-                    record.run_id,
-                    phase=Phase.ERROR,
-                    charged=False,
-                    message=DEMO_GONE,
-                )
-        resumed = await self.tracker.resume_unfinished(self.connection_for_record)
-        await self.boards.resume()  # after the tracker, so a board waits on its shot being polled again
-        return resumed
+        return await self.keeper.start()
 
     def poll_policy(self, conn: Connection) -> PollPolicy:
         expected = (self.settings.sim_queue_seconds + self.settings.sim_processing_seconds) if conn.simulated else 90.0

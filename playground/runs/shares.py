@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,22 +20,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from ..texts import lang_of
+from .database import one, rows, run
+from .media_files import MediaFiles
 from .phases import Phase
 from .record import RunRecord
 from .share_page import share_page
 from .store import RunStore
 
 SHARE_PREFIX = "/share"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS shares (
-    token TEXT PRIMARY KEY,
-    run_id TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    revoked_at REAL
-);
-CREATE INDEX IF NOT EXISTS shares_by_run ON shares (owner, run_id);
-"""
 _HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
@@ -56,21 +45,11 @@ def _not_found() -> Response:
 class Shares:
     """The share links of runs in ``store`` (kept in the same database), and the routes that serve them."""
 
-    def __init__(self, store: RunStore, media_dir: Path, public_base_url: str | None = None) -> None:
-        self.store, self.media_dir = store, media_dir
+    def __init__(self, store: RunStore, media: MediaFiles | Path, public_base_url: str | None = None) -> None:
+        self.store = store
+        self.media = media if isinstance(media, MediaFiles) else MediaFiles(media)
         self.base = (public_base_url or "").rstrip("/")
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.store.path, timeout=10.0)
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+        self.db = store.db  # the table is made by the store's migrations
 
     # -- the owner's side ------------------------------------------------------------------------
 
@@ -83,32 +62,41 @@ class Shares:
         record = self.store.owned_run(owner, run_id)
         if record is None or record.phase != Phase.COMPLETED or not record.files:
             return None
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT * FROM shares WHERE owner = ? AND run_id = ? AND revoked_at IS NULL", (owner, run_id)
-            ).fetchone()
+        with self.db.connect() as db:
+            row = one(
+                db,
+                "SELECT * FROM shares WHERE owner = :owner AND run_id = :run_id AND revoked_at IS NULL",
+                {"owner": owner, "run_id": run_id},
+            )
             if row is None:
                 token, now = secrets.token_urlsafe(18), time.time()
-                db.execute("INSERT INTO shares VALUES (?, ?, ?, ?, NULL)", (token, run_id, owner, now))
+                run(
+                    db,
+                    "INSERT INTO shares (token, run_id, owner, created_at) VALUES (:token, :run_id, :owner, :now)",
+                    {"token": token, "run_id": run_id, "owner": owner, "now": now},
+                )
                 return Share(token, run_id, now)
         return Share(row["token"], row["run_id"], row["created_at"])
 
     def revoke(self, owner: str, run_id: str) -> bool:
         """Revoke every live link of one of ``owner``'s runs; whether there was one."""
-        with self._connect() as db:
-            done = db.execute(
-                "UPDATE shares SET revoked_at = ? WHERE owner = ? AND run_id = ? AND revoked_at IS NULL",
-                (time.time(), owner, run_id),
+        with self.db.connect() as db:
+            done = run(
+                db,
+                "UPDATE shares SET revoked_at = :now WHERE owner = :owner AND run_id = :run_id AND revoked_at IS NULL",
+                {"now": time.time(), "owner": owner, "run_id": run_id},
             )
-        return done.rowcount > 0
+        return done > 0
 
     def of(self, owner: str) -> list[Share]:
         """``owner``'s live links, newest first."""
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT * FROM shares WHERE owner = ? AND revoked_at IS NULL ORDER BY created_at DESC", (owner,)
-            ).fetchall()
-        return [Share(r["token"], r["run_id"], r["created_at"]) for r in rows]
+        with self.db.connect() as db:
+            found = rows(
+                db,
+                "SELECT * FROM shares WHERE owner = :owner AND revoked_at IS NULL ORDER BY created_at DESC",
+                {"owner": owner},
+            )
+        return [Share(r["token"], r["run_id"], r["created_at"]) for r in found]
 
     # -- anyone's side ---------------------------------------------------------------------------
 
@@ -116,19 +104,16 @@ class Shares:
         """The run a live token names, if it still has its videos; None for a revoked or made-up token."""
         if not token or len(token) > 64:
             return None
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM shares WHERE token = ? AND revoked_at IS NULL", (token,)).fetchone()
+        with self.db.connect() as db:
+            row = one(db, "SELECT * FROM shares WHERE token = :token AND revoked_at IS NULL", {"token": token})
         record = self.store.owned_run(row["owner"], row["run_id"]) if row else None
         return record if record is not None and record.phase == Phase.COMPLETED and record.files else None
 
-    def _file(self, record: RunRecord, which: str) -> Path | None:
+    async def _file(self, record: RunRecord, which: str) -> Path | None:
         if which == "poster":
-            stored = record.poster
-        else:
-            index = int(which)
-            stored = record.files[index] if index < len(record.files) else None
-        path = Path(stored).resolve() if stored else None
-        return path if path and path.is_relative_to(self.media_dir.resolve()) and path.is_file() else None
+            return await self.media.fetch(record.poster)
+        index = int(which)
+        return await self.media.fetch(record.files[index] if index < len(record.files) else None)
 
     def router(self) -> APIRouter:
         router = APIRouter()
@@ -148,7 +133,7 @@ class Shares:
             if which != "poster" and not (which.isdigit() and len(which) <= 2 and name.startswith("video-")):
                 return _not_found()
             record = await asyncio.to_thread(self.record_of, token)
-            path = self._file(record, which) if record is not None else None
+            path = await self._file(record, which) if record is not None else None
             if path is None:
                 return _not_found()
             kind = "image/jpeg" if which == "poster" else "video/mp4"

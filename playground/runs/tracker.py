@@ -22,7 +22,7 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +30,16 @@ from ..media import make_poster
 from ..settings import Settings
 from ..texts import text
 from ..wave import errors
+from .callbacks import token_hash
 from .connection import Connection, key_fingerprint
 from .engine import LOOKING_UP, SUBMITTING, RunUpdate, attach_task, run_task
+from .leases import Leases, run_lease
+from .live import TrackedRun
+from .media_files import MediaFiles
 from .phases import Mode, Phase
-from .store import RunRecord, RunStore, found_message
+from .record import RunRecord
+from .store import RunStore, found_message
+from .watch import watch
 
 if TYPE_CHECKING:
     from ..wave import PollPolicy
@@ -51,38 +57,6 @@ def owner_folder(owner: str) -> str:
 def board_file(media_dir: Path, owner: str, group_id: str) -> Path:
     """Where a storyboard's joined video is kept: beside its shots' files, in its owner's folder."""
     return media_dir / owner_folder(owner) / "boards" / f"{group_id}.mp4"
-
-
-@dataclass
-class TrackedRun:
-    """One run being driven, and the latest thing known about it."""
-
-    record: RunRecord
-    latest: RunUpdate
-    _version: int = 0
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition, repr=False)
-    driver: asyncio.Task[None] | None = field(default=None, repr=False)
-
-    @property
-    def finished(self) -> bool:
-        return self.latest.finished
-
-    async def publish(self, update: RunUpdate) -> None:
-        async with self._changed:
-            self.latest = update
-            self._version += 1
-            self._changed.notify_all()
-
-    async def updates(self) -> AsyncIterator[RunUpdate]:
-        """The latest update now, then each new one, until the run ends."""
-        seen = -1
-        while True:
-            async with self._changed:
-                await self._changed.wait_for(lambda last=seen: self._version != last)
-                seen, update = self._version, self.latest
-            yield update
-            if update.finished:
-                return
 
 
 COUNTED_UNTIL_FOUND = text(
@@ -131,11 +105,18 @@ class RunTracker:
         media_dir: Path,
         policy_for: PolicyFor,
         callbacks: CallbackHub | None = None,
+        leases: Leases | None = None,
+        media: MediaFiles | None = None,
     ) -> None:
         self.settings, self.store, self.media_dir = settings, store, media_dir
         self.policy_for = policy_for
         self.callbacks = callbacks
+        self.leases = leases or Leases(store.db, "local")
+        self.media = media or MediaFiles(media_dir)
         self._runs: dict[str, TrackedRun] = {}
+        #: The leases of the runs this replica drives now (the keeper renews them).
+        self.held: set[str] = set()
+        self._tickets: dict[str, CallbackTicket] = {}
 
     # -- starting and finding runs ---------------------------------------------------------------
 
@@ -202,6 +183,32 @@ class RunTracker:
             await self.store.call(self.store.add, record)
         return self._follow(record, conn, LOOKING_UP(task_id=task_id))
 
+    def ring(self, run_ids: list[str]) -> None:
+        """Wake runs a callback reached another replica for (see :meth:`.leases.Leases.woken`)."""
+        for run_id in run_ids:
+            ticket = self._tickets.get(run_id)
+            if ticket is not None:
+                ticket.ring()
+
+    def driving(self, run_id: str) -> bool:
+        """Whether this replica has a driver (or a watcher) for the run now."""
+        return run_id in self._runs
+
+    def lost(self, leases: set[str]) -> None:
+        """Stop driving runs whose leases another replica took (this one stalled too long): it follows them now."""
+        for run in list(self._runs.values()):
+            if run_lease(run.record.run_id) in leases and run.driver is not None and not run.finished:
+                log.warning("run %s is followed by another replica now", run.record.run_id)
+                run.driver.cancel()
+                self.held.discard(run_lease(run.record.run_id))
+                run.driver = asyncio.create_task(self._watch_only(run))
+
+    async def _watch_only(self, run: TrackedRun) -> None:
+        try:
+            await watch(self.store, self.leases, self.media, run)
+        finally:
+            self._forget_later(run)
+
     def live(self, owner: str, run_id: str) -> TrackedRun | None:
         run = self._runs.get(run_id)
         return run if run is not None and run.record.owner == owner else None
@@ -221,39 +228,24 @@ class RunTracker:
     def folder_for(self, owner: str) -> Path:
         return self.media_dir / owner_folder(owner)
 
-    async def settle_stranded(self) -> int:
-        """At start-up: settle every run the last process left ``submitting`` with no task id; how many.
+    async def settle_stranded(self, record: RunRecord) -> bool:
+        """Settle a run a stopped process left ``submitting`` with no task id; whether it still was.
 
         One never sent (no ``sent_at``) cost nothing; one sent may have made a task the provider
         bills, so it becomes uncertain and stays counted. Demo runs cost nothing either way.
         """
-        settled = 0
-        for record in await self.store.call(self.store.stranded):
-            if record.run_id in self._runs:
-                continue  # this process is sending it now
-            if record.mode == Mode.DEMO:
-                changes = {"phase": Phase.ERROR, "charged": False, "message": DEMO_GONE}
-            elif record.sent_at is None:
-                changes = {"phase": Phase.ERROR, "charged": False, "message": NEVER_SENT}
-            else:
-                message = uncertain_note(record.mode, MAYBE_SENT)
-                changes = {"phase": Phase.UNCERTAIN, "charged": True, "message": message}
-            settled += await self.store.call(self.store.settle_if_stranded, record.run_id, **changes)
-        return settled
+        if record.mode == Mode.DEMO:
+            changes = {"phase": Phase.ERROR, "charged": False, "message": DEMO_GONE}
+        elif record.sent_at is None:
+            changes = {"phase": Phase.ERROR, "charged": False, "message": NEVER_SENT}
+        else:
+            message = uncertain_note(record.mode, MAYBE_SENT)
+            changes = {"phase": Phase.UNCERTAIN, "charged": True, "message": message}
+        return await self.store.call(self.store.settle_if_stranded, record.run_id, **changes)
 
-    async def resume_unfinished(self, connection_for: Callable[[RunRecord], Connection | None]) -> int:
-        """After a restart: poll again every task that was still running, with the key it ran on."""
-        resumed = 0
-        for record in await self.store.call(self.store.unfinished):
-            if record.run_id in self._runs:
-                continue
-            conn = connection_for(record)
-            if conn is None:
-                # A visitor's own key is never stored: the run resumes when they come back with it.
-                continue
-            self._follow(record, conn, RESUMING())
-            resumed += 1
-        return resumed
+    def resume(self, record: RunRecord, conn: Connection) -> TrackedRun:
+        """Poll a task again that nobody follows now (after a restart, or a replica's death), never resubmitting."""
+        return self._follow(record, conn, RESUMING())
 
     async def close(self) -> None:
         drivers = [r.driver for r in self._runs.values() if r.driver and not r.driver.done()]
@@ -263,15 +255,13 @@ class RunTracker:
 
     def _follow(self, record: RunRecord, conn: Connection, first_message: str) -> TrackedRun:
         """Drive a run whose task the provider already has: poll it by id, never submit it again."""
+        first = RunUpdate(Phase.QUEUED, first_message, task_id=record.task_id or "")
+        return self._start(record, first, conn, self._attach_source(record, conn), None)
+
+    def _attach_source(self, record: RunRecord, conn: Connection) -> Callable[[Any], AsyncIterator[RunUpdate]]:
         task_id = record.task_id or ""
         folder, policy = self.folder_for(record.owner), self.policy_for(conn)
-        return self._start(
-            record,
-            RunUpdate(Phase.QUEUED, first_message, task_id=task_id),
-            conn,
-            lambda client: attach_task(client, task_id, folder, policy),
-            None,
-        )
+        return lambda client: attach_task(client, task_id, folder, policy)
 
     def _start(
         self,
@@ -298,7 +288,18 @@ class RunTracker:
         ticket: CallbackTicket | None,
     ) -> None:
         last: RunUpdate | None = None
+        lease = run_lease(run.record.run_id)
         try:
+            if not await asyncio.to_thread(self.leases.claim, lease):
+                # Another replica follows it: show its row as it changes, and take over if that replica dies.
+                orphaned = await watch(self.store, self.leases, self.media, run)
+                if not orphaned or not await asyncio.to_thread(self.leases.claim, lease):
+                    return
+                source = self._attach_source(run.record, conn)
+            self.held.add(lease)
+            if ticket is not None:
+                self._tickets[run.record.run_id] = ticket
+                run.record.callback_hash = token_hash(ticket.token)
             async with conn.client(self.settings) as client:
                 async for update in source(client):
                     if ticket is not None and update.task_id and ticket.task_id is None and self.callbacks:
@@ -320,8 +321,12 @@ class RunTracker:
             await self._persist(run, last, failure)
             await run.publish(failure)
         finally:
+            self._tickets.pop(run.record.run_id, None)
             if ticket is not None and self.callbacks is not None:
                 self.callbacks.close(ticket)
+            if lease in self.held:
+                self.held.discard(lease)
+                await asyncio.shield(asyncio.to_thread(self.leases.release, lease))
             self._forget_later(run)
 
     def _forget_later(self, run: TrackedRun) -> None:
@@ -336,7 +341,16 @@ class RunTracker:
                 run.record.poster = str(await asyncio.to_thread(make_poster, update.videos[0]))
             except Exception:  # a poster is a nicety; the video itself is saved
                 log.warning("no poster for %s", update.task_id, exc_info=True)
+            await self._keep(update.videos, run.record.poster)
         return update
+
+    async def _keep(self, videos: tuple[Path, ...], poster: str | None) -> None:
+        """Copy a finished run's files to the bucket before the history calls it completed anywhere."""
+        for path in (*videos, *([Path(poster)] if poster else [])):
+            try:
+                await self.media.keep(path)
+            except Exception:  # served from this replica still; the others say it is missing
+                log.warning("%s could not be copied to the media bucket", path.name, exc_info=True)
 
     async def _persist(self, run: TrackedRun, last: RunUpdate | None, update: RunUpdate) -> None:
         if (
@@ -365,6 +379,7 @@ class RunTracker:
                 changes["expires_at"] = expires
         if update.sending:
             changes["sent_at"] = time.time()  # on disk before the request leaves (see run_task)
+            changes["callback_hash"] = run.record.callback_hash
         identified = bool(update.task_json) and run.record.model == "unknown"
         if identified:
             changes.update(_identity_from_task(update.task_json or {}))

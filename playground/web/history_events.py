@@ -10,7 +10,6 @@ import html
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -168,11 +167,12 @@ class HistoryTab:
     async def list_runs(self, token: str, request: gr.Request) -> tuple:
         records = await self._records(token, request)
         root, links, lang = page_root(request), self.ctx.media_links, language(request)
+        media = self.ctx.media_links.media
         # Signed afresh at every listing, so the posters keep showing however long ago (or before which
         # restart) they were made; a run without one shows its phase's shared tile.
         items = [
             (
-                links.poster(root, r.run_id) if r.poster and Path(r.poster).exists() else links.card(root, r.phase),
+                links.poster(root, r.run_id) if media.listed(r.poster) else links.card(root, r.phase),
                 caption(r, lang),
             )
             for r in records
@@ -185,7 +185,7 @@ class HistoryTab:
         record = await self._record(token, run_id, request)
         if record is None:
             return None, gr.update(visible=False), None, "", "", gr.update(visible=False)
-        playable = record.files and Path(record.files[0]).exists()
+        playable = record.files and self.ctx.media_links.media.listed(record.files[0])
         video = self.ctx.media_links.video(page_root(request), record.run_id, 0) if playable else None
         return (
             record.run_id,
