@@ -76,11 +76,9 @@ class Leases:
             return set()
         now = time.time()
         with self.db.connect() as db:
-            run(
-                db,
-                "UPDATE leases SET until = :until WHERE holder = :me AND until >= :now",
-                {"me": self.holder, "until": now + self.seconds, "now": now},
-            )
+            # Ours even if it ran out meanwhile: nobody claimed it (a claim makes another the holder).
+            until = now + self.seconds
+            run(db, "UPDATE leases SET until = :until WHERE holder = :me", {"me": self.holder, "until": until})
             held = {r["name"] for r in rows(db, "SELECT name FROM leases WHERE holder = :me", {"me": self.holder})}
         return held & set(names)
 
