@@ -161,6 +161,7 @@ def test_run_status_and_image_checks_read_in_chinese() -> None:
 
 def test_a_stored_message_is_said_again_in_chinese_and_old_rows_read_as_written(tmp_path: Path) -> None:
     from playground.runs import Mode, RunRecord
+    from playground.runs.database import run as execute
 
     store = RunStore(tmp_path / "history.sqlite3")
     run = RunRecord(owner="o", mode=Mode.DEMO, key_fingerprint="", action="generate", model="m", request={})
@@ -172,9 +173,10 @@ def test_a_stored_message_is_said_again_in_chinese_and_old_rows_read_as_written(
     store.update(record.run_id, message="the provider's own words")  # a plain str stays a plain str
     assert not isinstance(store.get(record.run_id).message, Message)
     # A row from before keys were stored, or whose template changed its words since, reads as written.
-    with store._connect() as db:
-        db.execute(
-            "UPDATE runs SET message = 'Done, long ago.', message_json = ? WHERE run_id = ?",
-            ('{"$text": "runs.engine.done", "params": {"count": 2}}', record.run_id),
+    with store.db.connect() as db:
+        execute(
+            db,
+            "UPDATE runs SET message = 'Done, long ago.', message_json = :message_json WHERE run_id = :run_id",
+            {"message_json": '{"$text": "runs.engine.done", "params": {"count": 2}}', "run_id": record.run_id},
         )
     assert str(store.get(record.run_id).message) == "Done, long ago."

@@ -42,6 +42,7 @@ RUNS: dict[str, str] = {
     "runs.tracker.resuming": "重启后正在接续…",
     "runs.tracker.stopped_following": "Playground 已停止跟踪这次运行：{error}",
     "runs.store.found": "已找到，对应任务 {task_id}。",
+    "runs.watch.gone": "这次运行已不在历史记录中。",
     # budget: the standing line
     "runs.budget.spent": "最近 {hours} 小时内，本服务器的密钥已花费 {total}，你已花费 {mine}",
     "runs.budget.spent_with_network": (
