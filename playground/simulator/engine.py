@@ -8,12 +8,14 @@ Tests steer it through :attr:`Simulator.config` and :attr:`Simulator.faults`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +71,11 @@ class SimulatorConfig:
     #: stands in for the internet. The embedded demo simulator runs on a shared server, where loopback is
     #: the server itself: set, it reaches loopback only at its own address (its /uploads and /files).
     loopback_own_origin_only: bool = False
+    #: Finished tasks kept (newest first), with their result files: an older one is forgotten as the service
+    #: forgets old tasks (GET answers 404), so a long-running demo holds a bounded number. ``None``: all.
+    finished_tasks_kept: int | None = 1000
+    #: Requests kept in :attr:`Simulator.requests` (the newest); ``None``: all.
+    requests_kept: int | None = 20_000
 
 
 @dataclass
@@ -196,12 +203,17 @@ class Simulator:
         self.requests: list[LoggedRequest] = []
         self.spent: dict[str, float] = {}
         self._log_lock = threading.Lock()
+        #: Finished tasks' ids, oldest first (see ``SimulatorConfig.finished_tasks_kept``).
+        self._finished: deque[str] = deque()
 
     # -- bookkeeping -------------------------------------------------------------------------
 
     def record(self, method: str, path: str, key: str, body: dict[str, Any] | None) -> None:
         with self._log_lock:
             self.requests.append(LoggedRequest(method, path, key, body))
+            kept = self.config.requests_kept
+            if kept is not None and len(self.requests) > kept + max(1, kept // 10):
+                del self.requests[: len(self.requests) - kept]  # now and then, not on every request
 
     def submissions(self) -> list[LoggedRequest]:
         with self._log_lock:
@@ -274,6 +286,7 @@ class Simulator:
         task.refund = task.cost
         self.spent[owner] = self.spent.get(owner, 0.0) - task.cost
         task.done.set()
+        self._finished_one(task)
         return task
 
     async def wait_done(self, task: SimTask, timeout: float) -> bool:
@@ -329,6 +342,21 @@ class Simulator:
             task.progress, task.error = 0, error
         task.status = status
         task.done.set()
+        self._finished_one(task)
+
+    def _finished_one(self, task: SimTask) -> None:
+        """Note a finished task; forget the oldest finished ones past ``finished_tasks_kept``, files and all."""
+        self._finished.append(task.id)
+        kept = self.config.finished_tasks_kept
+        while kept is not None and len(self._finished) > kept:
+            old = self.tasks.pop(self._finished.popleft(), None)
+            if old is None:
+                continue
+            for path in old.files:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            with contextlib.suppress(OSError):
+                (self.media_dir / old.id).rmdir()  # left alone if anything else is in it
 
     async def _render(self, task: SimTask) -> list[Path]:
         from .workers import PREPEND_CLIP  # not at import: ``python -m`` runs workers.py after this package
