@@ -1,6 +1,7 @@
 """The ``many-tasks`` section: the whole app in demo mode; concurrent ``/generate`` calls through
-``gradio_client`` while the cost readout is timed, through ``/estimate`` and through the page's own
-readout event; the process's RSS, tasks completed, lost and submitted twice.
+``gradio_client`` while the cost readout is timed, through ``/estimate`` (in a session, as gradio_client
+calls it, and in none, as a plain HTTP call or an MCP tool does) and through the page's own readout event;
+the process's RSS, tasks completed, lost and submitted twice.
 
 ``tests/test_load.py`` reuses :func:`load_app` with fast simulator timings.
 """
@@ -34,6 +35,8 @@ class LoadResult:
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
     estimate_ms: list[float] = field(default_factory=list)
+    #: ``/estimate`` posted with no session, for which Gradio builds a session state each time.
+    estimate_bare_ms: list[float] = field(default_factory=list)
     readout_ms: list[float] = field(default_factory=list)
     rss_before: float = 0.0
     rss_peak: float = 0.0
@@ -42,6 +45,7 @@ class LoadResult:
 
     def lines(self) -> list[str]:
         estimate, page = percentile(self.estimate_ms, 0.95) or 0, percentile(self.readout_ms, 0.95) or 0
+        bare = percentile(self.estimate_bare_ms, 0.95) or 0
         return [
             (
                 f"{self.tasks} concurrent tasks in {self.seconds:.1f} s: {self.completed} completed, "
@@ -49,6 +53,7 @@ class LoadResult:
             ),
             (
                 f"cost readout round trips: /estimate p95 {estimate:.1f} ms (n={len(self.estimate_ms)}), "
+                f"with no session {bare:.1f} ms (n={len(self.estimate_bare_ms)}), "
                 f"page readout p95 {page:.1f} ms (n={len(self.readout_ms)})"
             ),
             f"app RSS before {self.rss_before:.0f} MB, peak {self.rss_peak:.0f} MB, after {self.rss_after:.0f} MB",
@@ -85,13 +90,14 @@ def _time_readouts(app_url: str, stop: threading.Event, result: LoadResult, ever
     except (httpx.HTTPError, KeyError, StopIteration) as exc:
         result.errors.append(f"page readout not found: {exc!r}")
         page = None
-    # With a session, as gradio_client and the page send: Gradio builds a new session's state
-    # (the config of every component) for a call without one, which is not the readout's cost.
+    # With a session, as gradio_client and the page send, and without, as curl or an MCP tool sends: for a
+    # call naming no session Gradio builds a session state each time (made cheap by web/sessions.py).
     estimate = {
         "data": ["veo3.1-fast-official", "generate", 8, "1080p", True, 2],
         "session_hash": f"bench-estimate-{os.getpid()}",
     }
-    targets = [(f"{app_url}/gradio_api/run/estimate", estimate, result.estimate_ms)]
+    url = f"{app_url}/gradio_api/run/estimate"
+    targets = [(url, estimate, result.estimate_ms), (url, {"data": estimate["data"]}, result.estimate_bare_ms)]
     if page is not None:
         targets.append((page.url, page.payload, result.readout_ms))
     with httpx.Client(timeout=10) as http:
@@ -200,6 +206,13 @@ def load_figures(result: LoadResult) -> list[Figure]:
             section,
             f"cost readout /estimate p95 ({len(result.estimate_ms)} calls)",
             percentile(result.estimate_ms, 0.95),
+            "ms",
+            100.0,
+        ),
+        Figure(
+            section,
+            f"cost readout /estimate with no session p95 ({len(result.estimate_bare_ms)} calls)",
+            percentile(result.estimate_bare_ms, 0.95),
             "ms",
             100.0,
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -29,7 +30,7 @@ from .runs import (
 )
 from .settings import Settings
 from .simulator import SimulatorConfig, SimulatorServer
-from .web import CSS, HEAD, I18N, build_app
+from .web import CSS, HEAD, I18N, build_app, keep_sessions_lean, lean_session_state
 
 log = logging.getLogger("playground")
 #: A value for uvicorn's trusted-proxy list that no peer address can match.
@@ -73,7 +74,9 @@ class Playground:
         resumed = await self.context.resume_after_restart()
         if resumed:
             log.info("resumed %d unfinished run(s) from the history", resumed)
+        sessions = asyncio.create_task(keep_sessions_lean(self.blocks))
         yield
+        sessions.cancel()
         await self.context.keeper.close()
         await self.context.boards.close()
         await self.context.tracker.close()
@@ -130,6 +133,9 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
     )
     assert context.shares is not None
     routers.append(context.shares.router())
+    # Gradio builds a session state (a config of every block: 0.3 s, 1 MB) for every visitor, every API
+    # client and every call that names no session; built on demand instead (see web.sessions).
+    lean_session_state()
     blocks = build_app(context)
     # Runs are async and mostly wait on the provider, so they need no small concurrency cap;
     # the queue's size is the bound that protects the server.

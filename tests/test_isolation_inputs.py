@@ -225,7 +225,10 @@ def test_flags_that_are_not_true_or_false_are_refused(live: VisitorApp, sent: Se
 
 def test_the_word_false_is_read_as_false_and_priced_muted(live: VisitorApp) -> None:
     """The finding: "false" was truthy, so the run went out with audio at the audio rate."""
-    estimate = live.endpoint("estimate")
+
+    def estimate(**kwargs: Any) -> dict[str, Any]:
+        return asyncio.run(live.endpoint("estimate")(**kwargs))
+
     for word in ("false", "False", "FALSE"):
         price = estimate(duration=4, resolution="720p", generate_audio=word)
         assert price["problems"] == [] and price["total_usd"] == pytest.approx(MUTED_4S_720P), price

@@ -4,6 +4,7 @@ Only the composition root (``playground/app.py``) imports this layer.
 """
 
 from .i18n import I18N
+from .sessions import keep_sessions_lean, lean_session_state
 from .style import KEYBOARD_HEAD, WORKSPACE_CSS
 from .ui import build_app
 from .view import CSS as _STATUS_CSS
@@ -13,4 +14,4 @@ CSS = _STATUS_CSS + WORKSPACE_CSS
 #: What the page adds to its <head>: the keyboard shortcut.
 HEAD = KEYBOARD_HEAD
 
-__all__ = ["CSS", "HEAD", "I18N", "build_app"]
+__all__ = ["CSS", "HEAD", "I18N", "build_app", "keep_sessions_lean", "lean_session_state"]

@@ -374,7 +374,7 @@ def register(ctx: RunService, demo: gr.Blocks) -> None:  # noqa: C901 - one smal
         refuse_unreadable(read)
         return await _run(ctx, request, key, form, {}, references)
 
-    def estimate(
+    async def estimate(  # pure computation: async, so it runs at once instead of waiting for a worker thread
         model: str = default_model,
         action: str = "generate",
         duration: int = 8,

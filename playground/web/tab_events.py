@@ -105,6 +105,9 @@ class TabHandlers:
             outputs=[self.view.cost],
             api_visibility="private",
             queue=False,
+            # The price reads values as they come (a file only counts as given): no trip to a worker
+            # thread per control, of which there are up to 30, each waiting its turn while runs stream.
+            preprocess=False,
             show_progress="hidden",
             trigger_mode="always_last",
         )
