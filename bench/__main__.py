@@ -13,9 +13,10 @@ from .completion import CompletionPlan, completion
 from .join import join
 from .large_result import large_result
 from .load import drive_and_print, many_tasks
+from .replicas import ReplicaPlan, replicas
 from .report import Figure, table
 
-SECTIONS = ("cold-start", "completion", "callbacks", "many-tasks", "large-result", "compare", "join")
+SECTIONS = ("cold-start", "completion", "callbacks", "many-tasks", "large-result", "compare", "join", "replicas")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -33,6 +34,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--load-tasks", type=int, default=50, help="concurrent tasks through the app")
     parser.add_argument("--large-mb", type=int, default=200, help="size of the large result")
     parser.add_argument("--grids", type=int, default=5, help="8-cell grids (and single runs) for compare")
+    parser.add_argument(
+        "--replica-runs", type=int, default=1000, help="runs in batches over two replicas, for their RSS"
+    )
+    parser.add_argument(
+        "--replica-concurrent",
+        type=int,
+        default=200,
+        help="runs at once on two replicas (and the batch size); the takeover kills one under min(20, this)",
+    )
     # The load driver's own process (see load_app): not a section, so left out of --help.
     parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--prefix", default="load", help=argparse.SUPPRESS)
@@ -56,6 +66,9 @@ def run(args: argparse.Namespace) -> list[Figure]:
         figures += compare(args.grids)
     if "join" in chosen:
         figures += join()
+    if "replicas" in chosen:
+        concurrent = args.replica_concurrent
+        figures += replicas(ReplicaPlan(concurrent, args.replica_runs, min(50, concurrent), min(20, concurrent)))
     return figures
 
 
