@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,8 @@ from typing import Any, TypeVar
 import httpx
 import psycopg
 import pytest
+
+from .processes import die_with_parent, free_port
 
 #: How long a server may take to start before the fixture gives up and shows its log.
 START_SECONDS = 30.0
@@ -63,13 +64,6 @@ def _once(config: pytest.Config, name: str, start: Callable[[], _T], stop: Calla
     if isinstance(found, BaseException):
         pytest.fail(f"the {name} server did not start earlier in this session: {found}")
     return found
-
-
-def free_port() -> int:
-    """A port nothing listens on now; the caller retries should another process take it first."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------
@@ -289,6 +283,7 @@ def start_s3() -> S3Server:
             process = subprocess.Popen(
                 [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                 stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

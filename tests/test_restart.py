@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,14 +24,9 @@ from playground.settings import Settings
 from playground.simulator import SimulatorServer
 
 from .conftest import TEST_KEY
+from .processes import die_with_parent, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_app(data_dir: Path, sim_url: str, port: int, wait: bool = True, **extra: str) -> subprocess.Popen:
@@ -48,9 +42,19 @@ def start_app(data_dir: Path, sim_url: str, port: int, wait: bool = True, **extr
         PUBLIC_BASE_URL="none",
         **extra,
     )
-    proc = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    # Its output goes to a file: a pipe nobody reads until the end fills up and blocks the app's logging.
+    log_path = data_dir.with_name(f"{data_dir.name}-app-{port}.log")
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "app.py"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
+    proc.log_path = log_path  # type: ignore[attr-defined]
     if wait:
         wait_until_up(proc, port)
     return proc
@@ -60,7 +64,7 @@ def wait_until_up(proc: subprocess.Popen, port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"app.py exited early:\n{proc.stdout.read()}")
+            raise AssertionError(f"app.py exited early:\n{app_log(proc)}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
                 return
@@ -68,7 +72,12 @@ def wait_until_up(proc: subprocess.Popen, port: int) -> None:
             pass
         time.sleep(0.2)
     proc.kill()
-    raise AssertionError("app.py did not answer within 60 s")
+    raise AssertionError(f"app.py did not answer within 60 s:\n{app_log(proc)}")
+
+
+def app_log(proc: subprocess.Popen) -> str:
+    """The last of what a started app printed."""
+    return proc.log_path.read_text(errors="replace")[-4000:]
 
 
 def wait_for(condition, timeout: float, what: str):

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import botocore.exceptions
@@ -74,3 +80,41 @@ def test_each_test_gets_another_bucket(s3_bucket: S3Bucket, s3_server: S3Server)
     assert "Contents" not in s3_bucket.client().list_objects_v2(Bucket=s3_bucket.bucket)
     assert not names & set(_seen)  # the earlier tests' buckets were emptied and removed
     assert s3_server.secret_access_key not in repr(s3_bucket) + repr(s3_server)
+
+
+def test_a_started_process_dies_with_the_one_that_started_it() -> None:
+    """A test run killed from outside leaves no app or server of its own running (``die_with_parent``)."""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time\n"
+            "from tests.processes import die_with_parent\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
+            " preexec_fn=die_with_parent)\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # running
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        # A reaped-by-init zombie still answers kill(0) for a moment; /proc says whether it is gone.
+        try:
+            if Path(f"/proc/{child}/stat").read_text().split(")")[1].split()[0] == "Z":
+                return
+        except OSError:
+            return
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    raise AssertionError("the child outlived its killed parent")

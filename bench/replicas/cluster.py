@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from tests.processes import die_with_parent
+
 from ..report import REPO, note, status_mb
 from .agents import start_runs
 from .batch import Batch
@@ -63,6 +65,7 @@ class Replica:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # a benchmark killed from outside leaves no replica behind
             )
 
     def wait_up(self, timeout: float = START_SECONDS) -> None:
