@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import os
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,8 +145,45 @@ def create_playground(settings: Settings | None = None, env: dict[str, str] | No
     return Playground(blocks, context, simulator, routers)
 
 
+#: How long a stopping server waits for open streams (a page following a run, an API call waiting for its
+#: video) before it cuts them and lets go of its runs; the runs go on, followed by the next replica to look.
+#: Gradio gives the whole close 5 s.
+SHUTDOWN_GRACE_SECONDS = 2
+
+
+def _cut_at_shutdown(record: logging.LogRecord) -> bool:
+    """uvicorn logs the streams it cuts at the end of the grace as errors with tracebacks: one line each says it."""
+    cut = record.exc_info[1] if record.exc_info else None
+    if isinstance(cut, asyncio.CancelledError) and "graceful shutdown" in str(cut):
+        record.msg, record.args, record.exc_info = "a stream still open at shutdown was closed", (), None
+    elif not str(record.msg).startswith("Cancel %s running task(s), timeout graceful shutdown"):
+        return True
+    record.levelno, record.levelname = logging.INFO, "INFO"
+    return True
+
+
+#: After the server has closed, how long the process may take to end before it shows what holds it and ends.
+EXIT_GRACE_SECONDS = 8
+
+
 def launch() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll drowns what matters
+    # Orchestrators (Kubernetes, a Space, `docker stop` without STOPSIGNAL) stop a replica with SIGTERM,
+    # which would end Python on the spot: stop as on Ctrl+C instead, so the runs' leases are let go at
+    # once and another replica takes them over without waiting for them to run out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    logging.getLogger("uvicorn.error").addFilter(_cut_at_shutdown)
     playground = create_playground()
-    playground.launch()
+    try:
+        playground.launch(prevent_thread_lock=True)
+        # Left at uvicorn's default, the close would wait for every open stream, past Gradio's 5 s, and
+        # the process would end without the app's own shutdown (runs cancelled, leases let go).
+        playground.blocks.server.config.timeout_graceful_shutdown = SHUTDOWN_GRACE_SECONDS
+        playground.blocks.block_thread()  # until SIGINT or SIGTERM; Gradio closes the server then
+    except KeyboardInterrupt:
+        # The signal came while Gradio was still checking its own start: close the same way.
+        log.info("stopped while starting: closing")
+        playground.close()
+    # Stopping never hangs silently: anything still holding the process is printed, and it ends.
+    faulthandler.dump_traceback_later(EXIT_GRACE_SECONDS, exit=True)

@@ -19,7 +19,8 @@ import pytest
 from gradio_client import Client
 
 from playground.app import create_playground
-from playground.runs import RunStore
+from playground.runs import Leases, RunStore
+from playground.runs.leases import run_lease
 from playground.settings import Settings
 from playground.simulator import SimulatorServer
 
@@ -117,6 +118,44 @@ def test_a_task_survives_the_app_being_killed_and_restarted(slow_sim: SimulatorS
     video = Path(done.files[0])
     assert video.exists() and video.read_bytes()[4:8] == b"ftyp"
     assert done.poster and Path(done.poster).exists()
+
+
+@pytest.mark.slow
+def test_a_stop_signal_closes_the_app_and_lets_go_of_its_runs(slow_sim: SimulatorServer, tmp_path: Path) -> None:
+    """SIGINT (Docker's STOPSIGNAL) and SIGTERM (an orchestrator's) close the app cleanly, at any moment.
+
+    Signalled the moment it first answers, it may still be in Gradio's own start-up checks; signalled
+    mid-run, the run stays in the history, unfinished, with no lease held: the next replica (or this one
+    started again) follows it at once instead of waiting for the lease to run out.
+    """
+    data, port = tmp_path / "data", free_port()
+    app = start_app(data, slow_sim.base_url, port)  # returns at the first HTTP 200
+    app.send_signal(signal.SIGINT)
+    assert app.wait(10) == 0, app_log(app)
+    assert "Traceback" not in app_log(app), app_log(app)
+
+    app = start_app(data, slow_sim.base_url, port)
+    store = RunStore(data / "history.sqlite3")
+    try:
+        Client(f"http://127.0.0.1:{port}/", verbose=False).submit(
+            "a paper boat in the rain", "veo3.1-fast-official", 4, api_name="/generate"
+        )
+        (record,) = wait_for(lambda: [r for r in store.unfinished() if r.task_id], 30, "the task id in the history")
+        leases = Leases(store.db, "someone else")
+        assert leases.holding(run_lease(record.run_id)) is not None, "the app holds the run it follows"
+        stopped = time.monotonic()
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(10) == 0, app_log(app)
+        assert "Traceback" not in app_log(app) and " ERROR " not in app_log(app), app_log(app)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(10)
+    assert time.monotonic() - stopped < 10
+    assert leases.holding(run_lease(record.run_id)) is None, "its lease is let go, not left to run out"
+    assert store.get(record.run_id).phase in ("queued", "processing"), "the run is left for the next replica"
+    assert leases.claim(run_lease(record.run_id)), "another replica may follow it at once"
+    assert len(slow_sim.sim.submissions()) == 1
 
 
 def test_a_budget_cap_refuses_before_sending(sim: SimulatorServer, tmp_path: Path) -> None:
