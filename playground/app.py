@@ -171,8 +171,10 @@ def launch() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll drowns what matters
     # Orchestrators (Kubernetes, a Space, `docker stop` without STOPSIGNAL) stop a replica with SIGTERM,
     # which would end Python on the spot: stop as on Ctrl+C instead, so the runs' leases are let go at
-    # once and another replica takes them over without waiting for them to run out.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # once and another replica takes them over without waiting for them to run out. SIGINT is set too:
+    # a process started in the background by a script inherits it ignored, and would not stop on it.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.default_int_handler)
     logging.getLogger("uvicorn.error").addFilter(_cut_at_shutdown)
     playground = create_playground()
     try:
