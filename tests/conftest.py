@@ -35,17 +35,6 @@ ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files with a slow or browser test run first, each file's tests kept together and in order.
-
-    The two workers take whole files in this order (``--dist loadfile``): the long ones started first
-    are shared out between them, and the many short files fill in at the end, instead of the last long
-    file running alone on one worker while the other waits.
-    """
-    heavy = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
-    items.sort(key=lambda item: item.path not in heavy)  # a stable sort: nothing else moves
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():

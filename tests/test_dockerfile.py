@@ -415,7 +415,6 @@ def run_healthcheck(check: Instruction, rehearsal: Rehearsal, env: dict[str, str
     return done.returncode, time.monotonic() - started
 
 
-@pytest.mark.slow  # installs requirements.txt into a fresh virtual environment
 @pytest.mark.timeout(900)
 def test_rehearsed_image_installs_starts_and_passes_its_healthcheck(dockerfile, capsys):
     with tempfile.TemporaryDirectory(prefix="dockerfile-") as tmp:

@@ -33,7 +33,6 @@ def say(capsys: pytest.CaptureFixture):
     return write
 
 
-@pytest.mark.slow  # fifty runs through the whole app
 @pytest.mark.timeout(180)
 def test_fifty_concurrent_runs_all_finish_once_while_the_readout_keeps_answering(app: RunningApp, say) -> None:
     result = load_app(app.url, app.sim, TASKS, timeout=150)
