@@ -109,6 +109,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 
 @pytest.fixture
+def slow_tasks(app: RunningApp) -> Iterator[None]:
+    """The demo app's tasks render for 6 s: long enough to see them processing, or refresh in the middle,
+    however busy the machine (its usual 2 s can pass between two polls)."""
+    config = app.sim.config
+    before = config.processing_seconds
+    config.processing_seconds = 6.0
+    yield
+    config.processing_seconds = before
+
+
+@pytest.fixture
 def page(browser: Browser, app: RunningApp) -> Iterator[Page]:
     with opened_page(browser, app.url) as opened:
         yield opened

@@ -6,6 +6,7 @@ Playwright drives Debian's /usr/bin/chromium (tests/install.sh installs it); not
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import av
@@ -14,6 +15,8 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from .conftest import RunningApp
+
+BUSY_OR_DONE = re.compile(r"^(processing|completed)$")
 
 pytestmark = pytest.mark.browser
 #: Screenshots refresh the README's pictures only when asked (PLAYGROUND_SCREENSHOTS=1), so an
@@ -35,10 +38,12 @@ def pick_model(page: Page, action: str, name: str) -> None:
     page.get_by_role("option", name=name).click()
 
 
-def run_and_wait(page: Page, action: str, samples: int = 1, shot: str | None = None) -> None:
+def run_and_wait(page: Page, action: str, samples: int = 1, shot: str | None = None, streamed: bool = False) -> None:
+    """Run the tab and wait for its videos. ``streamed``: the processing phase must be shown on the way; else a
+    busy machine may poll past a short one (queued, then completed), which is no fault of the page."""
     page.locator(f"#{action}-run").click()
     status = page.locator(f"#{action}-status #run-status")
-    expect(status).to_have_attribute("data-phase", "processing", timeout=30_000)
+    expect(status).to_have_attribute("data-phase", "processing" if streamed else BUSY_OR_DONE, timeout=30_000)
     expect(status.locator("progress")).to_be_visible()
     expect(status.locator(".task-id code")).to_contain_text("task-wave")
     expect(status).to_have_attribute("data-phase", "completed", timeout=60_000)
@@ -60,7 +65,7 @@ def _png(path: Path, colour: tuple[int, int, int], size=(1280, 720)) -> str:
     return str(path)
 
 
-def test_generate_streams_progress_and_plays_every_sample(page: Page) -> None:
+def test_generate_streams_progress_and_plays_every_sample(page: Page, slow_tasks: None) -> None:
     page.fill("#generate-prompt textarea", "A red fox running through fresh snow, golden hour")
     choose(page, "generate-duration", "4")
     # Samples sits beside duration (it sets the price), so no accordion has to be opened first.
@@ -69,7 +74,7 @@ def test_generate_streams_progress_and_plays_every_sample(page: Page) -> None:
     expect(page.locator("#generate-samples input[type=range]")).to_have_value("2")  # the slider took it
     expect(page.locator("#generate-cost h3")).to_have_text("$0.64")  # $0.08/s × 4 s × 2
     expect(page.locator("#generate-cost")).to_contain_text("Each sample is a separate video")
-    run_and_wait(page, "generate", samples=2, shot="generate.png")
+    run_and_wait(page, "generate", samples=2, shot="generate.png", streamed=True)
     expect(page.locator("#generate-cost")).to_contain_text("Last run cost $0.64")
     page.get_by_text("Request JSON and curl").first.click()
     expect(page.locator("#generate-curl")).to_contain_text("$WAVE_API_KEY")

@@ -23,15 +23,6 @@ def visitor(browser: Browser, app: RunningApp) -> Iterator[Page]:
         yield page
 
 
-@pytest.fixture
-def slow_tasks(app: RunningApp) -> Iterator[None]:
-    config = app.sim.config
-    before = config.processing_seconds
-    config.processing_seconds = 6.0  # long enough to refresh the page in the middle
-    yield
-    config.processing_seconds = before
-
-
 def open_history(page: Page) -> None:
     page.get_by_role("tab", name="History").click()
     expect(page.locator("#history-refresh")).to_be_visible()

@@ -211,7 +211,7 @@ def _status(page: Page, action: str = "generate"):
 
 
 @pytest.mark.browser
-def test_a_finished_run_and_its_history_read_in_chinese(zh_page: Page, app: RunningApp) -> None:
+def test_a_finished_run_and_its_history_read_in_chinese(zh_page: Page, app: RunningApp, slow_tasks: None) -> None:
     page = zh_page
     # Texts built once with the page are said again in Chinese when it loads.
     expect(page.locator("#generate-examples")).to_contain_text(say(EXAMPLES["generate"][0].title, ZH))
