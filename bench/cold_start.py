@@ -4,7 +4,6 @@ beside a bare Gradio Blocks hello-world launched the same way (best of ``--runs`
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,15 +12,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.processes import free_port
+
 from .report import REPO, Figure, note
 
 HELLO_WORLD = 'import gradio as gr\nwith gr.Blocks() as demo:\n    gr.Markdown("Hello")\ndemo.launch()\n'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seconds_to_first_200(script: Path, data_dir: Path, timeout: float = 120.0) -> float:

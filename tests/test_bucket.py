@@ -218,6 +218,6 @@ async def test_a_download_cut_short_never_looks_complete(tmp_path: Path) -> None
 
 
 def _closed_port() -> int:
-    from .servers import free_port
+    from .processes import free_port
 
     return free_port()

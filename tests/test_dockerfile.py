@@ -21,7 +21,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from .processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 STOP_GRACE_SECONDS = 10  # what `docker stop` waits before it kills
@@ -376,12 +377,6 @@ class Rehearsal:
         # Loopback only, on a free port, and no telemetry: a test must not listen publicly or call out.
         env.update(GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
         return env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def files_under(folder: Path) -> set[str]:

@@ -7,7 +7,6 @@ address is the app's own loopback port, which the test allows the self host to u
 from __future__ import annotations
 
 import io
-import socket
 from pathlib import Path
 
 import httpx
@@ -18,6 +17,8 @@ from playground.app import create_playground
 from playground.media import prepare_image
 from playground.net import SelfHost
 from playground.settings import Settings, SettingsError, public_base_url_from_env
+
+from .processes import free_port
 
 
 def test_the_public_address_comes_from_the_setting_or_the_space() -> None:
@@ -30,12 +31,6 @@ def test_the_public_address_comes_from_the_setting_or_the_space() -> None:
     assert public_base_url_from_env({}) is None
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
         public_base_url_from_env({"PUBLIC_BASE_URL": "veo.example"})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def test_the_app_serves_its_temporary_images_and_callback_route(tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ from mcp.client.streamable_http import streamable_http_client
 from playground.runs import Database, RunStore
 from playground.runs.leases import LEASE_SECONDS, RENEW_EVERY
 
-from .test_restart import free_port, start_app, wait_for, wait_until_up
+from .processes import free_port
+from .test_restart import start_app, wait_for, wait_until_up
 
 if TYPE_CHECKING:
     from playground.simulator import SimulatorServer

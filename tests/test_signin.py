@@ -22,8 +22,9 @@ from playground.simulator import SimulatorConfig, SimulatorServer
 
 from .conftest import opened_page
 from .fake_hub import HubUser, fake_hub
+from .processes import free_port
 from .test_browser import choose
-from .test_restart import free_port, start_app, wait_until_up
+from .test_restart import start_app, wait_until_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

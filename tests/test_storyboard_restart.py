@@ -16,7 +16,8 @@ from gradio_client import Client
 from playground.runs import GroupKind, RunStore
 from playground.simulator import SimulatorConfig, SimulatorServer
 
-from .test_restart import free_port, start_app, wait_for
+from .processes import free_port
+from .test_restart import start_app, wait_for
 
 pytestmark = pytest.mark.slow
 

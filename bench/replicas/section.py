@@ -75,7 +75,7 @@ def replicas(plan: ReplicaPlan) -> list[Figure]:
         s3.client().create_bucket(Bucket=BUCKET)
 
         from playground.simulator import SimulatorConfig, SimulatorServer
-        from tests.servers import free_port
+        from tests.processes import free_port
 
         config = SimulatorConfig(queue_seconds=SHORT_TASK[0], processing_seconds=SHORT_TASK[1], progress_steps=4)
         sim = stack.enter_context(SimulatorServer.start_new(root / "sim", config))
